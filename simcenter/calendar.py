@@ -1,0 +1,90 @@
+"""The simulated calendar: days, opening hours, intervals, and the rates and staffing in
+force in each interval.
+
+The clock runs in seconds from midnight of day 0, the first warm-up day. A day is cut into
+reporting intervals of ``simulation.interval_minutes``; interval ``k`` of the run covers
+``[k * interval_s, (k + 1) * interval_s)``. An interval is *open* when it falls inside the
+opening hours of a day the center opens. Arrival rates and staffing are constant within
+an interval, which is how planners specify them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+from .scenario import Scenario
+
+__all__ = ["Timeline"]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Per-interval facts of a whole run (warm-up included)."""
+
+    interval_s: float
+    intervals_per_day: int
+    days: int
+    warmup_intervals: int
+    is_open: tuple  # bool per interval
+    rate_per_s: tuple  # first-contact arrival rate per interval, contacts/second
+    staffing: tuple  # agents on duty per interval
+    opening_times: tuple  # start of each open period, seconds
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> "Timeline":
+        ipd = scenario.intervals_per_day
+        open_idx = scenario.open_intervals
+        first_open = open_idx.start
+        rates = scenario.open_rates_per_hour()
+        staff = scenario.staffing_by_interval()
+        closed_rate = scenario.arrivals.after_hours_calls_per_hour / 3600.0
+        is_open, rate, staffing = [], [], []
+        for day in range(scenario.total_days):
+            open_day = scenario.is_open_day(day)
+            factor = scenario.arrivals.day_of_week[scenario.weekday(day)]
+            for j in range(ipd):
+                if open_day and j in open_idx:
+                    is_open.append(True)
+                    rate.append(rates[j - first_open] * factor / 3600.0)
+                    staffing.append(staff[j - first_open])
+                else:
+                    is_open.append(False)
+                    rate.append(closed_rate)
+                    staffing.append(0)
+        interval_s = scenario.interval_s
+        openings = tuple(
+            k * interval_s for k in range(len(is_open)) if is_open[k] and (k == 0 or not is_open[k - 1])
+        )
+        return cls(
+            interval_s=interval_s,
+            intervals_per_day=ipd,
+            days=scenario.total_days,
+            warmup_intervals=scenario.simulation.warmup_days * ipd,
+            is_open=tuple(is_open),
+            rate_per_s=tuple(rate),
+            staffing=tuple(staffing),
+            opening_times=openings,
+        )
+
+    @property
+    def n_intervals(self) -> int:
+        return len(self.is_open)
+
+    @property
+    def horizon_s(self) -> float:
+        return self.n_intervals * self.interval_s
+
+    def next_opening(self, t: float) -> float:
+        """Start of the first open period after time ``t`` (``inf`` if none in the run)."""
+        i = bisect.bisect_right(self.opening_times, t)
+        return self.opening_times[i] if i < len(self.opening_times) else math.inf
+
+    def staffing_changes(self) -> list[tuple[float, int]]:
+        """(time, agents) at the start of the run and wherever the staffing changes."""
+        out = [(0.0, self.staffing[0])]
+        for k in range(1, self.n_intervals):
+            if self.staffing[k] != self.staffing[k - 1]:
+                out.append((k * self.interval_s, self.staffing[k]))
+        return out

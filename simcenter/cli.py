@@ -1,0 +1,219 @@
+"""The ``simcenter`` command line.
+
+::
+
+    simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
+                       [--out DIR] [--trace FILE]
+    simcenter validate FILE [--set KEY=VALUE ...]
+    simcenter schema [--markdown]
+    simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
+                     [--max-abandon 0.05]
+
+Exit codes: 0 success, 2 bad input (the message names the field, the value and what is
+allowed; no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from .errors import ScenarioError, SimcenterError
+
+__all__ = ["main"]
+
+
+def _print_table(rows: list[list[str]], headers: list[str], out=sys.stdout) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))
+    print(line, file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for r in rows:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
+
+
+def _fmt(x: float, unit: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if unit == "fraction":
+        return f"{x:.4f}"
+    if unit == "contacts":
+        return f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def _load(args):
+    from .scenario import Scenario, parse_override
+
+    scenario = Scenario.from_file(args.file)
+    overrides = dict(parse_override(text) for text in (args.set or []))
+    if overrides:
+        try:
+            scenario = scenario.replace(overrides)
+        except ScenarioError as err:
+            raise ScenarioError(err.field, err.message + " (from --set)", value=err.value) from None
+    return scenario
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Fail before a long run, not after it, if results cannot be written."""
+    target = path if what == "--out" else path.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SimcenterError(f"{what} {str(path)!r}: cannot create directory ({err.strerror})") from None
+    if not target.is_dir():
+        raise SimcenterError(f"{what} {str(path)!r}: not a directory")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise SimcenterError(f"{what} {str(path)!r}: directory is not writable")
+
+
+def cmd_run(args) -> int:
+    from .runner import simulate
+
+    scenario = _load(args)
+    for flag, value, low in (("--replications", args.replications, 1), ("--seed", args.seed, 0)):
+        if value is not None and value < low:
+            raise SimcenterError(f"{flag} must be >= {low}, got {value}")
+    if args.out:
+        _check_writable(Path(args.out), "--out")
+    if args.trace:
+        _check_writable(Path(args.trace), "--trace")
+    results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace)
+    if args.out:
+        results.write(args.out)
+    if args.json:
+        print(json.dumps(results.to_json(), indent=2, allow_nan=False))
+        return 0
+    print(f"scenario: {scenario.name}   seed: {results.seed}   replications: {results.n_replications}   "
+          f"days: {scenario.simulation.days} (+{scenario.simulation.warmup_days} warm-up)")
+    rows = []
+    for row in results.summary().itertuples():
+        rows.append([row.metric, _fmt(row.mean, row.unit), _fmt(row.ci_low, row.unit), _fmt(row.ci_high, row.unit), row.unit])
+    _print_table(rows, ["metric", "mean", "ci_low", "ci_high", "unit"])
+    if args.out:
+        print(f"tables written to {args.out}/ (summary, by_day, by_interval, replications; CSV and Parquet)")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    scenario = _load(args)
+    print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days, "
+          f"{len(scenario.contact_types)} contact type(s), about {scenario.expected_first_contacts():,.0f} first contacts per replication)")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .scenario import parameter_reference, scenario_json_schema
+
+    if args.markdown:
+        sys.stdout.write(parameter_reference())
+    else:
+        print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def _parse_target(text: str) -> tuple[float, float]:
+    try:
+        level, seconds = text.split("/")
+        level, seconds = float(level), float(seconds)
+    except ValueError:
+        raise SimcenterError(f"--target must look like 0.8/20 (service level / seconds), got {text!r}") from None
+    if not 0 < level <= 1 or not math.isfinite(seconds) or seconds < 0:
+        raise SimcenterError(f"--target needs a service level in (0, 1] and seconds >= 0, got {text!r}")
+    return level, seconds
+
+
+def cmd_erlang(args) -> int:
+    from . import analytic
+
+    level, seconds = _parse_target(args.target)
+    checks = (("--calls-per-hour", args.calls_per_hour, True), ("--aht", args.aht, False))
+    for flag, value, zero_ok in checks + ((("--patience", args.patience, False),) if args.patience is not None else ()):
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            raise SimcenterError(f"{flag} must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value}")
+    if args.max_abandon is not None and not 0 <= args.max_abandon <= 1:
+        raise SimcenterError(f"--max-abandon must be in [0, 1], got {args.max_abandon}")
+    try:
+        table = analytic.staffing_table(args.calls_per_hour, args.aht, seconds, level, args.patience, args.max_abandon, around=args.around)
+    except ValueError as err:
+        raise SimcenterError(str(err)) from None
+    model = "Erlang C (no abandonment)" if args.patience is None else f"Erlang A (mean patience {args.patience:g} s)"
+    load = args.calls_per_hour * args.aht / 3600.0
+    best = int(table.loc[table.meets_target, "agents"].min())
+    print(f"{model}: {args.calls_per_hour:g} calls/hour x {args.aht:g} s = {load:.2f} Erlangs; target {level:g} within {seconds:g} s")
+    rows = [
+        [str(r.agents) + (" *" if r.agents == best else ""), f"{r.service_level:.4f}", f"{r.p_wait:.4f}", f"{r.abandon_rate:.4f}",
+         f"{r.asa_s:.1f}", f"{r.occupancy:.4f}"]
+        for r in table.itertuples()
+    ]
+    _print_table(rows, ["agents", "service_level", "p_wait", "abandon_rate", "asa_s", "occupancy"])
+    print(f"* fewest agents meeting the target: {best}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit code 2, as for every bad input
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = _Parser(prog="simcenter", description="Contact-center workload simulator.")
+    p.add_argument("--version", action="version", version=f"simcenter {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def scenario_args(sp):
+        sp.add_argument("file", help="scenario file (TOML)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter by dotted key, e.g. agents.staffing=16 (repeatable)")
+
+    r = sub.add_parser("run", help="simulate a scenario and print its metrics")
+    scenario_args(r)
+    r.add_argument("--replications", type=int, help="replications (default: simulation.replications)")
+    r.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
+    r.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    r.add_argument("--out", metavar="DIR", help="write summary, per-day, per-interval and per-replication tables (CSV and Parquet)")
+    r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check a scenario file")
+    scenario_args(v)
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
+    s.set_defaults(func=cmd_schema)
+
+    e = sub.add_parser("erlang", help="staffing table from the Erlang C / Erlang A formulas")
+    e.add_argument("--calls-per-hour", type=float, required=True)
+    e.add_argument("--aht", type=float, required=True, help="mean handling time, seconds")
+    e.add_argument("--patience", type=float, help="mean patience, seconds (Erlang A); omit for Erlang C")
+    e.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
+    e.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this (Erlang A)")
+    e.add_argument("--around", type=int, default=3, help="rows either side of the answer (default 3)")
+    e.set_defaults(func=cmd_erlang)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SimcenterError as err:
+        print(f"simcenter: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("simcenter: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Errors simcenter raises for bad input.
+
+Every error about a scenario names the field (as a dotted key, the same one ``--set`` and
+``Scenario.replace`` take), the value it got and what is allowed, on one line, so that the
+command line can print it and exit with code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SimcenterError", "ScenarioError"]
+
+
+class SimcenterError(Exception):
+    """Base class of the errors simcenter reports to its users (CLI exit code 2)."""
+
+
+class ScenarioError(SimcenterError, ValueError):
+    """A scenario (file, dictionary or override) is not valid.
+
+    Attributes
+    ----------
+    field : the dotted key of the offending field ("" when the problem is the whole file).
+    value : the value found (``None`` when the field is missing).
+    allowed : what would have been accepted, in words.
+    source : the file the scenario came from, if any.
+    """
+
+    def __init__(self, field: str, message: str, *, value=None, allowed: str = "", source: str = ""):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.message = message
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(f"{self.source}:")
+        if self.field:
+            parts.append(f"{self.field}:")
+        parts.append(self.message)
+        return " ".join(parts).replace("\n", " ")
+
+    def with_source(self, source: str) -> "ScenarioError":
+        """The same error, attributed to a file."""
+        return ScenarioError(self.field, self.message, value=self.value, allowed=self.allowed, source=source)

@@ -1,0 +1,200 @@
+"""Results of a run: metrics for the run, per day and per interval, with confidence
+intervals over replications, as tidy pandas DataFrames.
+
+Conventions
+-----------
+* Statistics leave out the warm-up days.
+* Contacts are attributed to the interval (and day) in which they *arrived*; agent time
+  (occupancy, agent hours) to the interval in which it *passed*.
+* Each metric is first computed within each replication (a ratio of that replication's
+  totals, e.g. service level = answered in target / offered), then averaged over
+  replications. The 95% confidence interval is Student's t over replications:
+  ``mean +/- t(0.975, R - 1) * sd / sqrt(R)``; with one replication it is undefined (NaN).
+* Per-interval tables cover the intervals of the opening hours of open days; per-day and
+  run totals also count what happens while closed (after-hours contacts, close-out).
+
+See :data:`simcenter.stats.METRICS` for every metric's definition and unit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .calendar import Timeline
+from .scenario import WEEKDAYS, Scenario
+from .stats import COUNTERS, METRICS, metrics_from_sums
+
+__all__ = ["Results", "confidence_interval"]
+
+CONFIDENCE = 0.95
+
+
+def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = CONFIDENCE):
+    """(mean, low, high) of the Student-t interval over ``axis``, ignoring NaN entries."""
+    values = np.asarray(values, dtype=float)
+    n = np.sum(~np.isnan(values), axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(values, axis=axis) if values.size else np.nan
+        sd = np.nanstd(values, axis=axis, ddof=1) if values.size else np.nan
+        half = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n > 1, half, np.nan)
+    return mean, mean - half, mean + half
+
+
+def _clock(minutes: float) -> str:
+    return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Results:
+    """What :func:`simcenter.simulate` returns.
+
+    ``counters[name]`` has shape (replications, intervals of the run after warm-up).
+    """
+
+    scenario: Scenario
+    seed: int
+    counters: dict
+
+    @property
+    def n_replications(self) -> int:
+        return next(iter(self.counters.values())).shape[0]
+
+    @property
+    def _timeline(self) -> Timeline:
+        return Timeline.from_scenario(self.scenario)
+
+    # -- per-replication metrics --------------------------------------------------------
+
+    def _run_metrics(self) -> dict[str, np.ndarray]:
+        return metrics_from_sums({k: v.sum(axis=1) for k, v in self.counters.items()})
+
+    def replications(self) -> pd.DataFrame:
+        """One row per replication: ``replication``, ``seed`` and every metric."""
+        m = self._run_metrics()
+        df = pd.DataFrame({"replication": np.arange(self.n_replications), "seed": self.seed})
+        for name in METRICS:
+            df[name] = m[name]
+        return df
+
+    # -- summaries ------------------------------------------------------------------------
+
+    @staticmethod
+    def _long(metrics: dict[str, np.ndarray], index: pd.DataFrame | None) -> pd.DataFrame:
+        frames = []
+        for name in METRICS:
+            mean, low, high = confidence_interval(metrics[name], axis=0)
+            part = pd.DataFrame({"metric": name, "mean": np.atleast_1d(mean), "ci_low": np.atleast_1d(low), "ci_high": np.atleast_1d(high)})
+            if index is not None:
+                part = pd.concat([index.reset_index(drop=True), part], axis=1)
+            frames.append(part)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """The run's metrics: columns ``metric, mean, ci_low, ci_high, unit``."""
+        df = self._long(self._run_metrics(), None)
+        df["unit"] = df["metric"].map(lambda m: METRICS[m][1])
+        return df
+
+    def metric(self, name: str) -> tuple[float, float, float]:
+        """(mean, ci_low, ci_high) of one run metric."""
+        if name not in METRICS:
+            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
+        mean, low, high = confidence_interval(self._run_metrics()[name])
+        return float(mean), float(low), float(high)
+
+    def by_day(self) -> pd.DataFrame:
+        """Metrics per simulated day (after warm-up): columns ``day, weekday, metric,
+        mean, ci_low, ci_high``. ``day`` counts from 0 at the first day after warm-up."""
+        tl = self._timeline
+        ipd = tl.intervals_per_day
+        days = self.scenario.simulation.days
+        sums = {k: v.reshape(v.shape[0], days, ipd).sum(axis=2) for k, v in self.counters.items()}
+        warm = self.scenario.simulation.warmup_days
+        index = pd.DataFrame(
+            {"day": np.arange(days), "weekday": [WEEKDAYS[self.scenario.weekday(warm + d)] for d in range(days)]}
+        )
+        return self._long(metrics_from_sums(sums), index)
+
+    def by_interval(self) -> pd.DataFrame:
+        """Metrics per interval of the opening hours on open days (after warm-up):
+        columns ``day, weekday, interval, start, metric, mean, ci_low, ci_high``;
+        ``interval`` is the index within the day and ``start`` its clock time."""
+        tl = self._timeline
+        ipd = tl.intervals_per_day
+        warm_k = tl.warmup_intervals
+        keep = np.array([tl.is_open[warm_k + k] for k in range(tl.n_intervals - warm_k)], dtype=bool)
+        ks = np.nonzero(keep)[0]
+        warm = self.scenario.simulation.warmup_days
+        minutes = self.scenario.simulation.interval_minutes
+        index = pd.DataFrame(
+            {
+                "day": ks // ipd,
+                "weekday": [WEEKDAYS[self.scenario.weekday(warm + d)] for d in ks // ipd],
+                "interval": ks % ipd,
+                "start": [_clock((k % ipd) * minutes) for k in ks],
+            }
+        )
+        sums = {k: v[:, keep] for k, v in self.counters.items()}
+        return self._long(metrics_from_sums(sums), index)
+
+    # -- output -----------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        """``{"scenario", "seed", "replications", "summary": {metric: {mean, ci_low, ci_high}}}``.
+        Undefined values (NaN) become ``null``."""
+
+        def num(x: float):
+            return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+        summary = {
+            row.metric: {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high)}
+            for row in self.summary().itertuples()
+        }
+        return {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
+
+    def write(self, out_dir) -> list:
+        """Write summary, per-day, per-interval and per-replication tables as CSV and
+        Parquet, plus the scenario as run (``scenario.toml``), into ``out_dir``.
+        Each file is written to a temporary name and renamed, so no half-written file is
+        ever left. Returns the paths written."""
+        from ._io import atomic_write_bytes, atomic_write_text
+
+        from pathlib import Path
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        tables = {
+            "summary": self.summary(),
+            "by_day": self.by_day(),
+            "by_interval": self.by_interval(),
+            "replications": self.replications(),
+        }
+        for name, df in tables.items():
+            written.append(atomic_write_text(out / f"{name}.csv", df.to_csv(index=False)))
+            written.append(atomic_write_bytes(out / f"{name}.parquet", _parquet_bytes(df)))
+        written.append(atomic_write_text(out / "scenario.toml", self.scenario.to_toml()))
+        written.append(atomic_write_text(out / "run.json", json.dumps(self.to_json(), indent=2) + "\n"))
+        return written
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
+    """Results from the per-replication counters of :func:`simcenter.center.run_replication`."""
+    warm_k = scenario.simulation.warmup_days * scenario.intervals_per_day
+    counters = {name: np.stack([r[name][warm_k:] for r in runs]) for name in COUNTERS}
+    return Results(scenario=scenario, seed=seed, counters=counters)

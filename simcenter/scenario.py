@@ -1,0 +1,514 @@
+"""Scenarios: what a planner describes about a contact center, as a frozen, validated value.
+
+A scenario file is TOML. Its sections say how long to simulate (``[simulation]``), when the
+center is open (``[calendar]``), how many contacts arrive and when (``[arrivals]``), what
+kinds of contact there are and how long they take (``[[contact_types]]``), how long
+callers are willing to wait (``[patience]``), how many agents are on duty
+(``[agents]``), and what counts as answered on time (``[service_level]``).
+
+Durations are in seconds when under an hour (keys ending ``_s``), in minutes, hours
+(``_h``) or days (``_days``) above that, as each key's name says. With only the core
+sections and exponential distributions the model is the Erlang A (or, with patience
+``none``, Erlang C) queue.
+
+Build a scenario with :meth:`Scenario.from_file` or :meth:`Scenario.from_dict`; make a
+variant with :meth:`Scenario.replace` and dotted keys (``"agents.staffing"``), the same
+keys the command line's ``--set`` takes. Every error names the field, the value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ScenarioError
+from .schema import (
+    WEEKDAYS,
+    Choice,
+    ClockTime,
+    Integer,
+    ListOf,
+    Number,
+    OneOrList,
+    Table,
+    TableList,
+    Text,
+    WeekdayTable,
+    build,
+    dumps_toml,
+    json_schema,
+    markdown_reference,
+    param,
+    to_data,
+)
+
+__all__ = [
+    "Scenario",
+    "Simulation",
+    "Calendar",
+    "Arrivals",
+    "ContactType",
+    "Distribution",
+    "Patience",
+    "Agents",
+    "ServiceLevel",
+    "parse_override",
+    "scenario_json_schema",
+    "parameter_reference",
+]
+
+#: Upper bound on the expected contacts in one replication: above it a run would take
+#: hours and its per-interval tables would not fit a planner's machine.
+MAX_EXPECTED_CONTACTS = 50_000_000
+MAX_AGENTS = 100_000
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Simulation:
+    """How long to simulate, how often, with which seed, and how finely to report."""
+
+    days: int = param(Integer(1, 3660), 5, unit="days", doc="Simulated days after the warm-up; every statistic covers these days.")
+    warmup_days: int = param(Integer(0, 365), 1, unit="days", doc="Days simulated before the statistics start, so that the run starts from a busy center rather than an empty one.")
+    replications: int = param(Integer(1, 100_000), 10, unit="runs", doc="Independent replications; confidence intervals are computed over them.")
+    seed: int = param(Integer(0, 2**63 - 1), 1, unit="-", doc="Root seed; every replication and random stream is derived from it with numpy's SeedSequence.")
+    interval_minutes: int = param(Integer(1, 1440), 30, unit="minutes", doc="Length of a reporting and staffing interval; must divide a day (1440 minutes).")
+
+    def _check(self, path: str) -> None:
+        if 1440 % self.interval_minutes:
+            raise ScenarioError(
+                f"{path}.interval_minutes",
+                f"must divide a day of 1440 minutes (e.g. 15, 30, 60), got {self.interval_minutes}",
+                value=self.interval_minutes,
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Calendar:
+    """Opening hours, open days and what happens to contacts that arrive while closed."""
+
+    open: str = param(ClockTime(), "00:00", unit="HH:MM", doc="Opening time on open days; must fall on an interval boundary.")
+    close: str = param(ClockTime(), "24:00", unit="HH:MM", doc='Closing time on open days ("24:00" for midnight); later than `open` and on an interval boundary. Callers already queued at closing are still served by the agents on duty (close-out).')
+    weekdays: tuple = param(ListOf(Choice(*WEEKDAYS), 1, 7, unique=True), WEEKDAYS, unit="-", doc="Days of the week the center opens.")
+    start_weekday: str = param(Choice(*WEEKDAYS), "mon", unit="-", doc="Weekday of the first simulated day (the first warm-up day, if any).")
+    after_hours: str = param(Choice("lost", "next_day"), "lost", unit="-", doc="What happens to a contact that arrives while the center is closed: `lost` (counted in `lost_after_hours`) or `next_day` (the customer tries again after the next opening).")
+    next_day_spread_minutes: float = param(Number(0, 1440), 60.0, unit="minutes", doc="With `after_hours = \"next_day\"`, deferred contacts return spread uniformly over this window after the next opening.")
+
+    @property
+    def open_minute(self) -> int:
+        return _minutes(self.open)
+
+    @property
+    def close_minute(self) -> int:
+        return _minutes(self.close)
+
+    def _check(self, path: str) -> None:
+        if self.close_minute <= self.open_minute:
+            raise ScenarioError(
+                f"{path}.close",
+                f"must be later than calendar.open ({self.open!r}), got {self.close!r}",
+                value=self.close,
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Arrivals:
+    """First contacts: a Poisson stream whose rate varies by interval and weekday.
+
+    Give either a flat or per-interval rate (``calls_per_hour``) or a daily volume
+    (``calls_per_day``) shaped by an intraday ``profile``. Rates apply during opening
+    hours; ``after_hours_calls_per_hour`` sets the rate while the center is closed.
+    """
+
+    calls_per_hour: Any = param(OneOrList(Number(0, 1e7)), None, unit="contacts/hour", doc="Arrival rate during opening hours: one number, or a list with one rate per interval of the open hours. Exclusive with `calls_per_day`.")
+    calls_per_day: float | None = param(Number(0, 1e8), None, unit="contacts/day", doc="Expected first contacts per open day (before the weekday factor), spread over the open hours by `profile`. Exclusive with `calls_per_hour`.")
+    profile: tuple | None = param(ListOf(Number(0, 1e9), 1, 1440), None, unit="relative weight", doc="With `calls_per_day`: one weight per interval of the open hours, the share of the day's volume arriving in it (normalized to sum 1). Unset: a flat day.")
+    day_of_week: tuple = param(WeekdayTable(Number(0, 100), 1.0), (1.0,) * 7, unit="factor", doc="Multiplies the arrival rate on each weekday (e.g. `{ mon = 1.15, fri = 0.9 }`); days not named keep 1.0.")
+    after_hours_calls_per_hour: float = param(Number(0, 1e7), 0.0, unit="contacts/hour", doc="Arrival rate of first contacts while the center is closed (outside opening hours and on closed days); they follow `calendar.after_hours`.")
+
+    def _check(self, path: str) -> None:
+        if (self.calls_per_hour is None) == (self.calls_per_day is None):
+            given = "both" if self.calls_per_hour is not None else "neither"
+            raise ScenarioError(
+                f"{path}.calls_per_hour",
+                f"give exactly one of {path}.calls_per_hour and {path}.calls_per_day, got {given}",
+            )
+        if self.profile is not None and self.calls_per_day is None:
+            raise ScenarioError(f"{path}.profile", f"is only used with {path}.calls_per_day; set that instead of calls_per_hour")
+        if self.profile is not None and sum(self.profile) <= 0:
+            raise ScenarioError(f"{path}.profile", f"must have a positive sum, got {list(self.profile)!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Distribution:
+    """A handling-time distribution.
+
+    ``exponential`` and ``deterministic`` take ``mean_s``; ``lognormal`` takes ``mean_s``
+    and ``cv`` (coefficient of variation, the field's usual parametrization); ``empirical``
+    resamples ``samples_s`` uniformly. Parameters the chosen distribution does not use are
+    ignored.
+    """
+
+    dist: str = param(Choice("exponential", "lognormal", "deterministic", "empirical"), unit="-", doc="Distribution family.")
+    mean_s: float | None = param(Number(0, 86_400, exclusive_min=True), None, unit="s", doc="Mean (for `deterministic`: the value).")
+    cv: float | None = param(Number(0, 20, exclusive_min=True), None, unit="-", doc="Coefficient of variation (standard deviation / mean), for `lognormal`.")
+    samples_s: tuple | None = param(ListOf(Number(0, 86_400), 1, 1_000_000), None, unit="s", doc="Observed handling times, for `empirical`; each draw picks one at random.")
+
+    def _check(self, path: str) -> None:
+        needs = {"exponential": ("mean_s",), "deterministic": ("mean_s",), "lognormal": ("mean_s", "cv"), "empirical": ("samples_s",)}
+        for key in needs[self.dist]:
+            if getattr(self, key) is None:
+                raise ScenarioError(f"{path}.{key}", f"is required when dist = {self.dist!r}")
+        if self.dist == "empirical" and max(self.samples_s) <= 0:
+            raise ScenarioError(f"{path}.samples_s", "must contain at least one positive time")
+
+    @property
+    def mean(self) -> float:
+        """The distribution's mean in seconds."""
+        if self.dist == "empirical":
+            return sum(self.samples_s) / len(self.samples_s)
+        return self.mean_s
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactType:
+    """A kind of contact (order status, technical fault, billing...): its share of the
+    first contacts, its handling time and its after-contact work."""
+
+    name: str = param(Text(60), unit="-", doc="Name of the contact type, unique in the scenario.")
+    share: float = param(Number(0, 1), 1.0, unit="fraction", doc="Share of first contacts of this type; the shares of all types sum to 1.")
+    handle_time: Distribution = param(Table(Distribution), unit="-", doc="Talk time distribution (see the table below).")
+    wrapup_s: float = param(Number(0, 86_400), 0.0, unit="s", doc="After-contact work: the agent stays busy this long after each contact; counted in handling time and occupancy.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Patience:
+    """How long callers wait in queue before they hang up, and whether they try again."""
+
+    dist: str = param(Choice("exponential", "lognormal", "none"), "none", unit="-", doc="Patience distribution; `none` means callers never abandon (Erlang C). `mean_s` and `cv` are ignored with `none`.")
+    mean_s: float | None = param(Number(0, 1e7, exclusive_min=True), None, unit="s", doc="Mean patience; required for `exponential` and `lognormal`.")
+    cv: float | None = param(Number(0, 20, exclusive_min=True), None, unit="-", doc="Coefficient of variation of patience, for `lognormal`.")
+    redial_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that a caller who abandoned calls again; each redial is a new offered contact.")
+    redial_delay_mean_s: float = param(Number(0, 1e7, exclusive_min=True), 600.0, unit="s", doc="Mean of the exponential delay before a redial.")
+
+    def _check(self, path: str) -> None:
+        if self.dist != "none" and self.mean_s is None:
+            raise ScenarioError(f"{path}.mean_s", f"is required when dist = {self.dist!r}")
+        if self.dist == "lognormal" and self.cv is None:
+            raise ScenarioError(f"{path}.cv", "is required when dist = 'lognormal'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agents:
+    """Agents on duty."""
+
+    staffing: Any = param(OneOrList(Integer(0, MAX_AGENTS)), unit="agents", doc="Agents on duty while the center is open: one number, or a list with one number per interval of the open hours. An agent whose interval ends finishes the contact in hand before leaving.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceLevel:
+    """What counts as answered on time."""
+
+    target_s: float = param(Number(0, 86_400), 20.0, unit="s", doc="Service level = contacts answered within this wait / contacts offered (the 20 of an 80/20 target).")
+
+
+_SECTIONS = {
+    "simulation": Simulation,
+    "calendar": Calendar,
+    "arrivals": Arrivals,
+    "contact_types": ContactType,
+    "patience": Patience,
+    "agents": Agents,
+    "service_level": ServiceLevel,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A complete, validated scenario. Build it with :meth:`from_file`, :meth:`from_dict`
+    or :meth:`replace`; it never changes after that."""
+
+    name: str | None = param(Text(200), None, unit="-", doc="A short name for reports; defaults to the file name.")
+    description: str | None = param(Text(10_000), None, unit="-", doc="Free text describing the scenario.")
+    simulation: Simulation = param(Table(Simulation), Simulation(), unit="-", doc="Run length, replications, seed, reporting interval.")
+    calendar: Calendar = param(Table(Calendar), Calendar(), unit="-", doc="Opening hours and days; open around the clock when absent.")
+    arrivals: Arrivals = param(Table(Arrivals), unit="-", doc="Arrival rates of first contacts.")
+    contact_types: tuple = param(TableList(ContactType, 1, 100), unit="-", doc="The contact types: at least one.")
+    patience: Patience = param(Table(Patience), Patience(), unit="-", doc="Caller patience and redials; callers never abandon when absent.")
+    agents: Agents = param(Table(Agents), unit="-", doc="Staffing.")
+    service_level: ServiceLevel = param(Table(ServiceLevel), ServiceLevel(), unit="-", doc="The service-level target time.")
+
+    # -- construction --------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "") -> "Scenario":
+        """Validate plain data (as read from TOML) into a Scenario. The input is not modified."""
+        try:
+            return build(cls, copy.deepcopy(dict(data)) if isinstance(data, Mapping) else data)
+        except ScenarioError as err:
+            raise err.with_source(source) if source else err
+
+    @classmethod
+    def from_toml(cls, text: str, *, source: str = "") -> "Scenario":
+        """Parse TOML text and validate it."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise ScenarioError("", f"malformed TOML: {err}", source=source) from None
+        scenario = cls.from_dict(data, source=source)
+        if scenario.name is None and source:
+            scenario = cls.from_dict({**scenario.to_dict(), "name": Path(source).stem}, source=source)
+        return scenario
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Scenario":
+        """Read and validate a scenario file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError("", "no such scenario file", source=str(path)) from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).split(":")[0]
+            raise ScenarioError("", f"cannot read scenario file ({reason})", source=str(path)) from None
+        return cls.from_toml(text, source=str(path))
+
+    def to_dict(self) -> dict:
+        """Plain data (TOML-ready) that :meth:`from_dict` turns back into this scenario."""
+        return to_data(self)
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text; :meth:`from_toml` reads it back unchanged."""
+        return dumps_toml(self.to_dict())
+
+    def replace(self, overrides: Mapping[str, Any] | None = None, **kwargs: Any) -> "Scenario":
+        """A new scenario with some values changed, by dotted key.
+
+        >>> s = Scenario.from_dict({"arrivals": {"calls_per_hour": 100.0},
+        ...     "contact_types": [{"name": "general", "handle_time": {"dist": "exponential", "mean_s": 180.0}}],
+        ...     "agents": {"staffing": 14}})
+        >>> s.replace({"agents.staffing": 16, "contact_types[0].handle_time.mean_s": 200.0}).agents.staffing
+        16
+
+        List items are addressed by index, ``contact_types[0]`` or ``contact_types.0``, or,
+        for contact types, by name: ``contact_types.general.share``.
+        """
+        changes = dict(overrides or {})
+        changes.update(kwargs)
+        data = self.to_dict()
+        for key, value in changes.items():
+            _set_dotted(data, key, value)
+        return Scenario.from_dict(data)
+
+    # -- derived quantities the engine uses ------------------------------------------
+
+    @property
+    def interval_s(self) -> float:
+        return self.simulation.interval_minutes * 60.0
+
+    @property
+    def intervals_per_day(self) -> int:
+        return 1440 // self.simulation.interval_minutes
+
+    @property
+    def open_intervals(self) -> range:
+        """Indexes (within a day) of the intervals during opening hours."""
+        m = self.simulation.interval_minutes
+        return range(self.calendar.open_minute // m, self.calendar.close_minute // m)
+
+    @property
+    def total_days(self) -> int:
+        return self.simulation.warmup_days + self.simulation.days
+
+    def weekday(self, day: int) -> int:
+        """Weekday index (0 = Monday) of simulated day ``day`` (0 = first warm-up day)."""
+        return (WEEKDAYS.index(self.calendar.start_weekday) + day) % 7
+
+    def is_open_day(self, day: int) -> bool:
+        return WEEKDAYS[self.weekday(day)] in self.calendar.weekdays
+
+    def _check(self, path: str) -> None:
+        m = self.simulation.interval_minutes
+        for key in ("open", "close"):
+            minute = getattr(self.calendar, f"{key}_minute")
+            if minute % m:
+                raise ScenarioError(
+                    f"calendar.{key}",
+                    f"must fall on an interval boundary (simulation.interval_minutes = {m}), got {getattr(self.calendar, key)!r}",
+                    value=getattr(self.calendar, key),
+                )
+        n_open = len(self.open_intervals)
+        for key, value in (
+            ("agents.staffing", self.agents.staffing),
+            ("arrivals.calls_per_hour", self.arrivals.calls_per_hour),
+            ("arrivals.profile", self.arrivals.profile),
+        ):
+            if isinstance(value, tuple) and len(value) != n_open:
+                raise ScenarioError(
+                    key,
+                    f"must have one value per interval of the open hours ({n_open} intervals of {m} minutes from "
+                    f"{self.calendar.open} to {self.calendar.close}), got {len(value)} values",
+                    value=list(value),
+                )
+        names = [c.name for c in self.contact_types]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ScenarioError("contact_types", f"names must be unique, got {dupes[0]!r} more than once", value=dupes[0])
+        total = sum(c.share for c in self.contact_types)
+        if abs(total - 1.0) > 1e-6:
+            shares = ", ".join(f"{c.name}={c.share:g}" for c in self.contact_types)
+            raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
+        expected = self.expected_first_contacts()
+        if expected > MAX_EXPECTED_CONTACTS:
+            raise ScenarioError(
+                "arrivals",
+                f"about {expected:.3g} contacts per replication expected over {self.total_days} days; "
+                f"the limit is {MAX_EXPECTED_CONTACTS:.0e} (shorten simulation.days or lower the rates)",
+                value=expected,
+            )
+
+    # -- rates -------------------------------------------------------------------------
+
+    def open_rates_per_hour(self) -> list[float]:
+        """Arrival rate (contacts/hour) in each open interval of an ordinary day
+        (weekday factor 1)."""
+        n_open = len(self.open_intervals)
+        a = self.arrivals
+        if a.calls_per_hour is not None:
+            if isinstance(a.calls_per_hour, tuple):
+                return list(a.calls_per_hour)
+            return [a.calls_per_hour] * n_open
+        weights = list(a.profile) if a.profile is not None else [1.0] * n_open
+        total = sum(weights)
+        hours = self.interval_s / 3600.0
+        return [a.calls_per_day * w / total / hours for w in weights]
+
+    def staffing_by_interval(self) -> list[int]:
+        """Agents on duty in each open interval."""
+        s = self.agents.staffing
+        return list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)
+
+    def expected_first_contacts(self) -> float:
+        """Expected first contacts in one replication (warm-up included)."""
+        hours = self.interval_s / 3600.0
+        open_volume = sum(self.open_rates_per_hour()) * hours
+        open_h = len(self.open_intervals) * hours
+        total = 0.0
+        for day in range(self.total_days):
+            if self.is_open_day(day):
+                total += open_volume * self.arrivals.day_of_week[self.weekday(day)]
+                total += self.arrivals.after_hours_calls_per_hour * (24.0 - open_h)
+            else:
+                total += self.arrivals.after_hours_calls_per_hour * 24.0
+        return total
+
+
+# ---------------------------------------------------------------------------
+# dotted keys
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _split_key(key: str) -> list[str]:
+    if not isinstance(key, str) or not key or key.strip() != key:
+        raise ScenarioError(str(key), "is not a valid dotted key", value=key)
+    parts = _INDEX.sub(r".\1", key).split(".")
+    if any(p == "" for p in parts):
+        raise ScenarioError(key, "is not a valid dotted key (empty part)", value=key)
+    return parts
+
+
+def _set_dotted(data: dict, key: str, value: Any) -> None:
+    """Set ``value`` at dotted ``key`` inside plain scenario data, creating tables as
+    needed. Unknown keys are left for validation to report with a suggestion."""
+    parts = _split_key(key)
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            index = _list_index(node, part, where)
+            if last:
+                node[index] = value
+                return
+            node = node[index]
+            continue
+        if not isinstance(node, dict):
+            raise ScenarioError(".".join(parts[:depth]), f"is not a table, so {key!r} cannot be set", value=node)
+        if last:
+            node[part] = value
+            return
+        if part not in node:
+            section = _SECTIONS.get(part) if depth == 0 else None
+            if depth == 0 and section is None:
+                from .schema import _unknown
+
+                raise _unknown(part, part, _SECTIONS)
+            node[part] = {}
+        node = node[part]
+
+
+def _list_index(items: list, part: str, where: str) -> int:
+    if part.isdigit():
+        index = int(part)
+        if index >= len(items):
+            raise ScenarioError(where, f"index out of range: the list has {len(items)} items", value=index)
+        return index
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == part:
+            return i
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    raise ScenarioError(where, f"no item named {part!r}; use an index or one of {names}", value=part)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse a command-line override ``KEY=VALUE``. The value is read as TOML
+    (``16``, ``0.5``, ``[10, 12]``, ``"text"``, ``true``); a bare word that is not TOML
+    is taken as a string (``calendar.after_hours=next_day``)."""
+    if "=" not in text:
+        raise ScenarioError(text, "an override must look like KEY=VALUE (e.g. agents.staffing=16)", value=text)
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    _split_key(key)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", raw):
+            raise ScenarioError(key, f"cannot read the value {raw!r} (write numbers, [lists], or \"quoted text\")", value=raw) from None
+        value = raw
+    return key, value
+
+
+def scenario_json_schema() -> dict:
+    """The JSON Schema of scenario files (draft 2020-12)."""
+    schema = json_schema(Scenario)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "simcenter scenario"
+    return schema
+
+
+def parameter_reference() -> str:
+    """The Markdown reference of every scenario parameter, generated from the schema."""
+    head = (
+        "# Scenario parameter reference\n\n"
+        "Generated from the scenario schema (`simcenter.scenario.parameter_reference()`); "
+        "a test keeps this page equal to the code. Dotted keys (`agents.staffing`, "
+        "`contact_types[0].handle_time.mean_s`) are what `--set` and `Scenario.replace` take.\n\n"
+    )
+    top = {k: v for k, v in _SECTIONS.items()}
+    scalars = (
+        "## top level\n\n| key | allowed values | unit | default | meaning |\n|---|---|---|---|---|\n"
+        f"| `name` | {Text(200).describe()} | - | file name | A short name for reports. |\n"
+        f"| `description` | {Text(10000).describe()} | - | unset | Free text describing the scenario. |\n\n"
+    )
+    return head + scalars + markdown_reference(Scenario, top)

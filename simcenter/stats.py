@@ -1,0 +1,116 @@
+"""Statistics accumulated while a run goes, and the metrics computed from them.
+
+Two kinds of quantity, kept apart:
+
+* *tallies per contact*, attributed to the interval in which the contact arrived
+  (offered, answered, waits, handling times...);
+* *time-weighted levels*, attributed to the interval in which the time passed (agent
+  time on duty and busy time, for occupancy).
+
+Each is a running sum per interval, so memory grows with the number of intervals, never
+with the number of contacts. Metrics are ratios of sums over whichever intervals are
+reported (one interval, a day, the whole run after the warm-up); see :data:`METRICS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["COUNTERS", "METRICS", "Accumulator", "metrics_from_sums"]
+
+#: Per-interval running sums kept by the model.
+COUNTERS = (
+    "offered",  # contacts arriving while open (first contacts, redials, next-day returns)
+    "answered",  # offered contacts an agent took
+    "answered_in_target",  # answered with wait <= service_level.target_s
+    "abandoned",  # offered contacts whose caller hung up while waiting
+    "waiting_at_end",  # offered contacts still waiting when the run ended
+    "waited",  # offered contacts that had to wait at all
+    "wait_answered_s",  # sum of waits of answered contacts
+    "wait_other_s",  # sum of waits of abandoned and still-waiting contacts
+    "handle_s",  # sum of handling times (talk + wrap-up) of answered contacts
+    "after_hours",  # contacts arriving while closed
+    "lost_after_hours",  # after-hours contacts lost
+    "deferred",  # after-hours contacts deferred to the next opening
+    "redials",  # abandoned callers who decided to call again
+    "busy_s",  # agent time spent handling contacts (time-weighted)
+    "staffed_s",  # agent time on duty (time-weighted)
+)
+
+#: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
+METRICS = {
+    "offered": ("contacts arriving while the center is open (first contacts, redials and next-day returns)", "contacts"),
+    "answered": ("offered contacts taken by an agent", "contacts"),
+    "abandoned": ("offered contacts whose caller hung up while waiting", "contacts"),
+    "waiting_at_end": ("offered contacts still waiting when the run ended", "contacts"),
+    "service_level": ("answered within service_level.target_s / offered", "fraction"),
+    "asa_s": ("average speed of answer: mean wait of answered contacts", "s"),
+    "mean_wait_s": ("mean wait of all offered contacts, abandoners' and still-waiting callers' time in queue included", "s"),
+    "p_wait": ("share of offered contacts that waited at all", "fraction"),
+    "abandon_rate": ("abandoned / offered", "fraction"),
+    "occupancy": ("agent busy time (talk + wrap-up) / agent time on duty", "fraction"),
+    "aht_s": ("mean handling time (talk + wrap-up) of answered contacts", "s"),
+    "agent_hours": ("agent time on duty, close-out after closing included", "h"),
+    "after_hours": ("contacts arriving while the center is closed", "contacts"),
+    "lost_after_hours": ("after-hours contacts lost (calendar.after_hours = 'lost')", "contacts"),
+    "deferred": ("after-hours contacts deferred to the next opening (calendar.after_hours = 'next_day')", "contacts"),
+    "redials": ("abandoned callers who called again (each redial is also an offered contact)", "contacts"),
+}
+
+
+class Accumulator:
+    """Running per-interval sums for one replication.
+
+    Attributes are plain Python lists (one entry per interval of the run), the cheapest
+    thing to update one element at a time from the model's callbacks.
+    """
+
+    def __init__(self, n_intervals: int, interval_s: float):
+        self.n = n_intervals
+        self.interval_s = interval_s
+        for name in COUNTERS:
+            setattr(self, name, [0.0] * n_intervals)
+
+    def spread(self, counter: list, t0: float, t1: float, level: float = 1.0) -> None:
+        """Add ``level * (t1 - t0)`` to ``counter``, split over the intervals the span
+        ``[t0, t1)`` covers (clipped to the run)."""
+        width = self.interval_s
+        k = int(t0 // width)
+        while t0 < t1 and k < self.n:
+            end = (k + 1) * width
+            if t1 <= end:
+                counter[k] += level * (t1 - t0)
+                return
+            counter[k] += level * (end - t0)
+            t0 = end
+            k += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: np.asarray(getattr(self, name), dtype=float) for name in COUNTERS}
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def metrics_from_sums(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every metric of :data:`METRICS` from counter sums of any shape."""
+    return {
+        "offered": s["offered"],
+        "answered": s["answered"],
+        "abandoned": s["abandoned"],
+        "waiting_at_end": s["waiting_at_end"],
+        "service_level": _ratio(s["answered_in_target"], s["offered"]),
+        "asa_s": _ratio(s["wait_answered_s"], s["answered"]),
+        "mean_wait_s": _ratio(s["wait_answered_s"] + s["wait_other_s"], s["offered"]),
+        "p_wait": _ratio(s["waited"], s["offered"]),
+        "abandon_rate": _ratio(s["abandoned"], s["offered"]),
+        "occupancy": _ratio(s["busy_s"], s["staffed_s"]),
+        "aht_s": _ratio(s["handle_s"], s["answered"]),
+        "agent_hours": s["staffed_s"] / 3600.0,
+        "after_hours": s["after_hours"],
+        "lost_after_hours": s["lost_after_hours"],
+        "deferred": s["deferred"],
+        "redials": s["redials"],
+    }

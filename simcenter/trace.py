@@ -1,0 +1,103 @@
+"""Per-contact records, written to disk as the run goes.
+
+Only asked-for runs keep per-contact records (``simulate(..., trace=PATH)``, or
+``simcenter run --trace PATH``): one row per contact outcome, buffered in small chunks and
+appended to a CSV file or, for a ``.parquet`` path, to a Parquet file one row group at a
+time, so memory stays flat however long the run. The columns are
+:data:`simcenter.center.TRACE_COLUMNS`:
+
+``replication, contact_id, customer_id, origin, contact_type, arrival_s, day, interval,
+warmup, outcome, wait_s, talk_s, wrapup_s, agent``
+
+``origin`` is ``first``, ``redial`` or ``next_day``; ``outcome`` is ``answered``,
+``abandoned``, ``lost_after_hours``, ``deferred`` or ``waiting_at_end``; ``day`` and
+``interval`` are those of arrival (day 0 is the first warm-up day); ``agent`` is -1 for
+contacts no agent took. The file is written under a temporary name and renamed when the
+run completes.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .center import TRACE_COLUMNS
+
+__all__ = ["TraceWriter"]
+
+_TYPES = {
+    "replication": pa.int32(),
+    "contact_id": pa.int64(),
+    "customer_id": pa.int64(),
+    "origin": pa.string(),
+    "contact_type": pa.string(),
+    "arrival_s": pa.float64(),
+    "day": pa.int32(),
+    "interval": pa.int32(),
+    "warmup": pa.bool_(),
+    "outcome": pa.string(),
+    "wait_s": pa.float64(),
+    "talk_s": pa.float64(),
+    "wrapup_s": pa.float64(),
+    "agent": pa.int32(),
+}
+
+
+class TraceWriter:
+    """A sink for trace rows; use as a context manager."""
+
+    def __init__(self, path: str | Path, chunk: int = 50_000):
+        self.path = Path(path)
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self.chunk = chunk
+        self.rows: list[tuple] = []
+        self.count = 0
+        self._tmp = self.path.with_name(f".{self.path.name}.partial")
+        self._fh = None
+        self._csv = None
+        self._pq = None
+
+    def __enter__(self) -> "TraceWriter":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.parquet:
+            self._pq = pq.ParquetWriter(str(self._tmp), pa.schema([(c, _TYPES[c]) for c in TRACE_COLUMNS]))
+        else:
+            self._fh = open(self._tmp, "w", newline="", encoding="utf-8")
+            self._csv = csv.writer(self._fh)
+            self._csv.writerow(TRACE_COLUMNS)
+        return self
+
+    def __call__(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.parquet:
+            columns = list(zip(*self.rows))
+            table = pa.table({c: pa.array(col, type=_TYPES[c]) for c, col in zip(TRACE_COLUMNS, columns)})
+            self._pq.write_table(table)
+        else:
+            self._csv.writerows(self.rows)
+        self.count += len(self.rows)
+        self.rows = []
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            if self._pq is not None:
+                self._pq.close()
+            if self._fh is not None:
+                self._fh.close()
+        if exc_type is None:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
