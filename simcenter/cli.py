@@ -27,7 +27,8 @@ from .errors import ScenarioError, SimcenterError
 __all__ = ["main"]
 
 
-def _print_table(rows: list[list[str]], headers: list[str], out=sys.stdout) -> None:
+def _print_table(rows: list[list[str]], headers: list[str], out=None) -> None:
+    out = out or sys.stdout
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))
     print(line, file=out)

@@ -6,6 +6,10 @@ Conventions
 * Statistics leave out the warm-up days.
 * Contacts are attributed to the interval (and day) in which they *arrived*; agent time
   (occupancy, agent hours) to the interval in which it *passed*.
+* ``confidence`` (default 0.95) sets the level of every interval; a test that checks
+  ``k`` intervals at once can ask for ``1 - 0.05 / k`` each (Bonferroni) so that all ``k``
+  hold together with 95% confidence. Interval ends are cut to the metric's possible
+  values (fractions to [0, 1], counts and times to >= 0).
 * Each metric is first computed within each replication (a ratio of that replication's
   totals, e.g. service level = answered in target / offered), then averaged over
   replications. The 95% confidence interval is Student's t over replications:
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,12 +44,20 @@ def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = C
     """(mean, low, high) of the Student-t interval over ``axis``, ignoring NaN entries."""
     values = np.asarray(values, dtype=float)
     n = np.sum(~np.isnan(values), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as intended
         mean = np.nanmean(values, axis=axis) if values.size else np.nan
         sd = np.nanstd(values, axis=axis, ddof=1) if values.size else np.nan
         half = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
     half = np.where(n > 1, half, np.nan)
     return mean, mean - half, mean + half
+
+
+def _clip(name: str, low, high):
+    """Intervals are cut to the metric's possible values: fractions to [0, 1], the
+    rest to >= 0 (every metric is a count, a time or a share)."""
+    upper = 1.0 if METRICS[name][1] == "fraction" else np.inf
+    return np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
 
 
 def _clock(minutes: float) -> str:
@@ -86,30 +99,34 @@ class Results:
     # -- summaries ------------------------------------------------------------------------
 
     @staticmethod
-    def _long(metrics: dict[str, np.ndarray], index: pd.DataFrame | None) -> pd.DataFrame:
+    def _long(metrics: dict[str, np.ndarray], index: pd.DataFrame | None, confidence: float) -> pd.DataFrame:
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
         frames = []
         for name in METRICS:
-            mean, low, high = confidence_interval(metrics[name], axis=0)
+            mean, low, high = confidence_interval(metrics[name], axis=0, confidence=confidence)
+            low, high = _clip(name, low, high)
             part = pd.DataFrame({"metric": name, "mean": np.atleast_1d(mean), "ci_low": np.atleast_1d(low), "ci_high": np.atleast_1d(high)})
             if index is not None:
                 part = pd.concat([index.reset_index(drop=True), part], axis=1)
             frames.append(part)
         return pd.concat(frames, ignore_index=True)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """The run's metrics: columns ``metric, mean, ci_low, ci_high, unit``."""
-        df = self._long(self._run_metrics(), None)
+        df = self._long(self._run_metrics(), None, confidence)
         df["unit"] = df["metric"].map(lambda m: METRICS[m][1])
         return df
 
-    def metric(self, name: str) -> tuple[float, float, float]:
+    def metric(self, name: str, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
         """(mean, ci_low, ci_high) of one run metric."""
         if name not in METRICS:
             raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
-        mean, low, high = confidence_interval(self._run_metrics()[name])
+        mean, low, high = confidence_interval(self._run_metrics()[name], confidence=confidence)
+        low, high = _clip(name, low, high)
         return float(mean), float(low), float(high)
 
-    def by_day(self) -> pd.DataFrame:
+    def by_day(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """Metrics per simulated day (after warm-up): columns ``day, weekday, metric,
         mean, ci_low, ci_high``. ``day`` counts from 0 at the first day after warm-up."""
         tl = self._timeline
@@ -120,9 +137,9 @@ class Results:
         index = pd.DataFrame(
             {"day": np.arange(days), "weekday": [WEEKDAYS[self.scenario.weekday(warm + d)] for d in range(days)]}
         )
-        return self._long(metrics_from_sums(sums), index)
+        return self._long(metrics_from_sums(sums), index, confidence)
 
-    def by_interval(self) -> pd.DataFrame:
+    def by_interval(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """Metrics per interval of the opening hours on open days (after warm-up):
         columns ``day, weekday, interval, start, metric, mean, ci_low, ci_high``;
         ``interval`` is the index within the day and ``start`` its clock time."""
@@ -142,7 +159,7 @@ class Results:
             }
         )
         sums = {k: v[:, keep] for k, v in self.counters.items()}
-        return self._long(metrics_from_sums(sums), index)
+        return self._long(metrics_from_sums(sums), index, confidence)
 
     # -- output -----------------------------------------------------------------------------
 

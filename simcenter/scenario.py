@@ -242,11 +242,11 @@ class Scenario:
     description: str | None = param(Text(10_000), None, unit="-", doc="Free text describing the scenario.")
     simulation: Simulation = param(Table(Simulation), Simulation(), unit="-", doc="Run length, replications, seed, reporting interval.")
     calendar: Calendar = param(Table(Calendar), Calendar(), unit="-", doc="Opening hours and days; open around the clock when absent.")
-    arrivals: Arrivals = param(Table(Arrivals), unit="-", doc="Arrival rates of first contacts.")
-    contact_types: tuple = param(TableList(ContactType, 1, 100), unit="-", doc="The contact types: at least one.")
+    arrivals: Arrivals = param(Table(Arrivals), unit="-", doc="Arrival rates of first contacts (see the [arrivals] table).")
+    contact_types: tuple = param(TableList(ContactType, 1, 100), unit="-", doc="The contact types, one [[contact_types]] table each; at least one.")
     patience: Patience = param(Table(Patience), Patience(), unit="-", doc="Caller patience and redials; callers never abandon when absent.")
-    agents: Agents = param(Table(Agents), unit="-", doc="Staffing.")
-    service_level: ServiceLevel = param(Table(ServiceLevel), ServiceLevel(), unit="-", doc="The service-level target time.")
+    agents: Agents = param(Table(Agents), unit="-", doc="Agents on duty per interval (see the [agents] table).")
+    service_level: ServiceLevel = param(Table(ServiceLevel), ServiceLevel(), unit="-", doc="The answer-time target behind the service level (see the [service_level] table).")
 
     # -- construction --------------------------------------------------------------
 

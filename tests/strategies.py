@@ -1,0 +1,101 @@
+"""Hypothesis strategies that generate valid scenarios across the schema, kept small
+enough that one simulation takes a fraction of a second."""
+
+from hypothesis import strategies as st
+
+from simcenter.schema import WEEKDAYS
+
+INTERVALS = (15, 30, 60)
+
+
+@st.composite
+def distributions(draw, mean_lo=30.0, mean_hi=600.0):
+    dist = draw(st.sampled_from(["exponential", "lognormal", "deterministic", "empirical"]))
+    mean = draw(st.floats(mean_lo, mean_hi))
+    if dist == "lognormal":
+        return {"dist": dist, "mean_s": mean, "cv": draw(st.floats(0.1, 2.0))}
+    if dist == "empirical":
+        return {"dist": dist, "samples_s": draw(st.lists(st.floats(1.0, mean_hi), min_size=1, max_size=8))}
+    return {"dist": dist, "mean_s": mean}
+
+
+@st.composite
+def scenario_data(draw, max_rate=120.0, max_agents=12):
+    """Plain data of a valid scenario (a dict ready for Scenario.from_dict)."""
+    minutes = draw(st.sampled_from(INTERVALS))
+    per_day = 1440 // minutes
+    open_k = draw(st.integers(0, per_day - 1))
+    close_k = draw(st.integers(open_k + 1, per_day))
+    n_open = close_k - open_k
+
+    def clock(k):
+        m = k * minutes
+        return f"{m // 60:02d}:{m % 60:02d}"
+
+    weekdays = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=7, unique=True))
+    data = {
+        "simulation": {
+            "days": draw(st.integers(1, 2)),
+            "warmup_days": draw(st.integers(0, 1)),
+            "replications": draw(st.integers(1, 2)),
+            "seed": draw(st.integers(0, 2**32)),
+            "interval_minutes": minutes,
+        },
+        "calendar": {
+            "open": clock(open_k),
+            "close": clock(close_k),
+            "weekdays": weekdays,
+            "start_weekday": draw(st.sampled_from(WEEKDAYS)),
+            "after_hours": draw(st.sampled_from(["lost", "next_day"])),
+            "next_day_spread_minutes": draw(st.floats(0, 120)),
+        },
+        "agents": {
+            "staffing": draw(
+                st.one_of(
+                    st.integers(0, max_agents),
+                    st.lists(st.integers(0, max_agents), min_size=n_open, max_size=n_open),
+                )
+            )
+        },
+        "service_level": {"target_s": draw(st.floats(0, 120))},
+    }
+    if draw(st.booleans()):
+        rate = draw(
+            st.one_of(
+                st.floats(0, max_rate),
+                st.lists(st.floats(0, max_rate), min_size=n_open, max_size=n_open),
+            )
+        )
+        arrivals = {"calls_per_hour": rate}
+    else:
+        arrivals = {"calls_per_day": draw(st.floats(0, max_rate * n_open * minutes / 60))}
+        if draw(st.booleans()):
+            arrivals["profile"] = draw(st.lists(st.floats(0.01, 10), min_size=n_open, max_size=n_open))
+    if draw(st.booleans()):
+        arrivals["day_of_week"] = draw(st.dictionaries(st.sampled_from(WEEKDAYS), st.floats(0, 2), max_size=7))
+    arrivals["after_hours_calls_per_hour"] = draw(st.floats(0, 20))
+    data["arrivals"] = arrivals
+
+    n_types = draw(st.integers(1, 3))
+    cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=n_types - 1, max_size=n_types - 1)))
+    bounds = [0, *cuts, 100]
+    data["contact_types"] = [
+        {
+            "name": f"type{i}",
+            "share": (bounds[i + 1] - bounds[i]) / 100,
+            "handle_time": draw(distributions()),
+            "wrapup_s": draw(st.floats(0, 60)),
+        }
+        for i in range(n_types)
+    ]
+    patience = draw(st.sampled_from(["exponential", "lognormal", "none"]))
+    data["patience"] = {
+        "dist": patience,
+        "redial_prob": draw(st.floats(0, 1)),
+        "redial_delay_mean_s": draw(st.floats(1, 3600)),
+    }
+    if patience != "none":
+        data["patience"]["mean_s"] = draw(st.floats(5, 900))
+    if patience == "lognormal":
+        data["patience"]["cv"] = draw(st.floats(0.1, 2))
+    return data

@@ -1,0 +1,82 @@
+"""Properties that hold for every valid scenario: conservation of contacts, metrics in
+their ranges, determinism, and overrides that round-trip."""
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+
+import simcenter
+from simcenter.center import CallCenter
+from simcenter.scenario import Scenario
+
+from .strategies import scenario_data
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
+@SETTINGS
+@given(scenario_data())
+def test_every_contact_is_accounted_for(data):
+    scenario = Scenario.from_dict(data)
+    for replication in range(scenario.simulation.replications):
+        c = CallCenter(scenario, scenario.simulation.seed, replication).run().arrays()
+        # per interval of arrival: offered = answered + abandoned + still waiting at the end
+        np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"] + c["waiting_at_end"])
+        # every contact arriving while closed is lost or deferred to the next opening
+        np.testing.assert_array_equal(c["after_hours"], c["lost_after_hours"] + c["deferred"])
+        assert not c["after_hours"][np.array(CallCenter(scenario, 0, 0).timeline.is_open)].any()
+        # waits answered within target are answered; callers who waited at all are offered
+        assert (c["answered_in_target"] <= c["answered"]).all()
+        assert (c["waited"] <= c["offered"]).all()
+        # redials come only from abandoned callers (both counted by the abandoned contact's arrival)
+        assert (c["redials"] <= c["abandoned"]).all()
+        # agents are never busy longer than they are on duty
+        assert c["busy_s"].sum() <= c["staffed_s"].sum() * (1 + 1e-9) + 1e-6
+        if scenario.calendar.after_hours == "lost":
+            assert c["deferred"].sum() == 0
+        else:
+            assert c["lost_after_hours"].sum() == 0
+
+
+@SETTINGS
+@given(scenario_data())
+def test_metrics_are_in_range_and_runs_repeat(data):
+    scenario = Scenario.from_dict(data)
+    first = simcenter.simulate(scenario).replications()
+    again = simcenter.simulate(scenario).replications()
+    assert first.equals(again)
+    for name in ("service_level", "p_wait", "abandon_rate", "occupancy"):
+        values = first[name].dropna()
+        assert ((values >= 0) & (values <= 1 + 1e-12)).all(), (name, values.tolist())
+    for name in ("asa_s", "mean_wait_s", "aht_s", "agent_hours", "offered", "answered"):
+        values = first[name].dropna()
+        assert (values >= 0).all(), name
+    if scenario.patience.dist == "none":
+        assert (first["abandoned"] == 0).all()
+
+
+@SETTINGS
+@given(scenario_data())
+def test_replace_serialize_load_round_trip(data):
+    scenario = Scenario.from_dict(data)
+    changed = scenario.replace({"simulation.seed": 99, "service_level.target_s": 30.0})
+    assert Scenario.from_toml(changed.to_toml()) == changed
+    assert changed.simulation.seed == 99 and scenario.simulation.seed == data["simulation"]["seed"]
+
+
+def test_same_seed_same_numbers_different_seed_different_numbers():
+    scenario = Scenario.from_file("scenarios/baseline.toml").replace({"simulation.days": 2, "simulation.replications": 2})
+    a = simcenter.simulate(scenario, seed=5).by_interval()
+    b = simcenter.simulate(scenario, seed=5).by_interval()
+    c = simcenter.simulate(scenario, seed=6).by_interval()
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_replication_does_not_depend_on_how_many_are_run():
+    scenario = Scenario.from_file("scenarios/erlang_a.toml").replace({"simulation.days": 1})
+    three = simcenter.simulate(scenario, replications=3).replications()
+    five = simcenter.simulate(scenario, replications=5).replications()
+    assert three.equals(five.iloc[:3].reset_index(drop=True))
+    assert not math.isclose(five.service_level[0], five.service_level[1])
