@@ -114,3 +114,35 @@ def metrics_from_sums(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "deferred": s["deferred"],
         "redials": s["redials"],
     }
+
+
+def metrics_reference() -> str:
+    """The Markdown reference of every metric, generated from :data:`METRICS`."""
+    lines = [
+        "# Metrics reference",
+        "",
+        "Generated from `simcenter.stats.METRICS`; a test keeps this page equal to the code.",
+        "",
+        "Conventions:",
+        "",
+        "* Statistics leave out the warm-up days (`simulation.warmup_days`).",
+        "* A contact counts in the interval and day in which it *arrived*; agent time",
+        "  (`occupancy`, `agent_hours`) in the interval in which it *passed*.",
+        "* *Offered* contacts are those arriving while the center is open, first contacts,",
+        "  redials and next-day returns alike (each attempt counts, as an ACD counts calls).",
+        "  Every offered contact is answered, abandoned, or still waiting at the end of the run;",
+        "  every contact arriving while closed is lost or deferred (`after_hours = lost + deferred`).",
+        "* Each metric is computed within each replication as a ratio of that replication's",
+        "  totals, then averaged over replications, with a 95% Student-t confidence interval",
+        "  (`ci_low`, `ci_high`) cut to the metric's possible values. Counts are totals over the",
+        "  reported period (the run after warm-up, one day, or one interval).",
+        "* `service_level` with target `T` is *answered within T / offered*: abandoned callers",
+        "  count against it, whatever their wait.",
+        "* A ratio whose denominator is zero (no contact offered in an interval) is undefined",
+        "  (NaN) and left out of the average.",
+        "",
+        "| metric | unit | definition |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | {unit} | {text} |" for name, (text, unit) in METRICS.items()]
+    return "\n".join(lines) + "\n"
