@@ -18,48 +18,16 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import subprocess
-import sys
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import simpy
+from _common import peak_rss_of, reference_mmn_m, timed
 
 import simcenter
 from simcenter.center import CallCenter
-
-
-def reference_mmn_m(agents: int, calls_per_hour: float, aht_s: float, patience_s: float, hours: float, seed: int) -> int:
-    """Idiomatic SimPy M/M/n+M: returns the number of contacts that arrived."""
-    rng = np.random.default_rng(seed)
-    env = simpy.Environment()
-    pool = simpy.Resource(env, capacity=agents)
-    lam = calls_per_hour / 3600.0
-    stats = {"arrived": 0, "answered": 0, "abandoned": 0, "wait": 0.0}
-
-    def customer(env):
-        arrived = env.now
-        with pool.request() as req:
-            patience = env.timeout(rng.exponential(patience_s))
-            got = yield req | patience
-            if req in got:
-                stats["answered"] += 1
-                stats["wait"] += env.now - arrived
-                yield env.timeout(rng.exponential(aht_s))
-            else:
-                stats["abandoned"] += 1
-
-    def source(env):
-        while True:
-            yield env.timeout(rng.exponential(1.0 / lam))
-            stats["arrived"] += 1
-            env.process(customer(env))
-
-    env.process(source(env))
-    env.run(until=hours * 3600.0)
-    return stats["arrived"]
+from simcenter.stats import COUNTERS
 
 
 def scenario(agents: int, calls_per_hour: float, aht_s: float, patience_s: float, hours: float, seed: int):
@@ -78,13 +46,6 @@ def scenario(agents: int, calls_per_hour: float, aht_s: float, patience_s: float
 def run_simcenter(s) -> int:
     counters = CallCenter(s, s.simulation.seed, 0).run()
     return int(sum(counters.offered) + sum(counters.after_hours))
-
-
-def timed(fn, *args) -> tuple[float, int]:
-    gc.collect()
-    start = time.perf_counter()
-    contacts = fn(*args)
-    return time.perf_counter() - start, contacts
 
 
 def compare(agents: int, load: float, aht_s: float, patience_s: float, hours: float, repeats: int) -> dict:
@@ -114,13 +75,10 @@ def peak_memory(s) -> int:
 
 def peak_rss(days: int, agents: int, load: float) -> int:
     """Peak resident memory (bytes) of a fresh process running one replication."""
-    code = (
-        "import resource, sys; sys.path.insert(0, %r); import bench_plain as b; "
-        "s = b.scenario(%d, %r, 180.0, 300.0, %d * 24.0, 3); b.run_simcenter(s); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    ) % (str(Path(__file__).parent), agents, agents * load * 20.0, days)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return int(out.strip()) * 1024
+    return peak_rss_of(
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_plain as b; "
+        f"b.run_simcenter(b.scenario({agents}, {agents * load * 20.0!r}, 180.0, 300.0, {days} * 24.0, 3))"
+    )
 
 
 def main(argv=None) -> None:
@@ -144,7 +102,7 @@ def main(argv=None) -> None:
         short, long_ = base.replace({"simulation.days": 6}), base.replace({"simulation.days": 60})
         m6, m60 = peak_memory(short), peak_memory(long_)
         print(f"traced peak, 10 agents: 6 days {m6 / 1e6:.2f} MB, 60 days {m60 / 1e6:.2f} MB "
-              "(the growth is the per-interval counters, 15 sums per interval; contacts in flight do not grow)")
+              f"(the growth is the per-interval counters, {len(COUNTERS)} sums per interval; contacts in flight do not grow)")
         r6, r60 = peak_rss(6, 10, args.load), peak_rss(60, 10, args.load)
         print(f"process peak RSS: 6 days {r6 / 1e6:.1f} MB, 60 days {r60 / 1e6:.1f} MB, ratio {r60 / r6:.3f}")
 

@@ -5,7 +5,7 @@
     simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
                        [--out DIR] [--trace FILE]
     simcenter validate FILE [--set KEY=VALUE ...]
-    simcenter schema [--markdown]
+    simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
                      [--max-abandon 0.05]
 
@@ -111,7 +111,11 @@ def cmd_validate(args) -> int:
 def cmd_schema(args) -> int:
     from .scenario import parameter_reference, scenario_json_schema
 
-    if args.markdown:
+    if args.metrics:
+        from .stats import metrics_reference
+
+        sys.stdout.write(metrics_reference())
+    elif args.markdown:
         sys.stdout.write(parameter_reference())
     else:
         print(json.dumps(scenario_json_schema(), indent=2))
@@ -188,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
+    s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
     s.set_defaults(func=cmd_schema)
 
     e = sub.add_parser("erlang", help="staffing table from the Erlang C / Erlang A formulas")

@@ -5,7 +5,8 @@ lost or deferred to the next opening (``calendar.after_hours``); if it is open t
 is *offered*: it is answered at once by an idle agent or waits in the first-come,
 first-served queue until an agent takes it or the caller's patience runs out. A caller who
 abandons may redial after a random delay; the redial is a new contact of the same customer,
-with the same need (contact type and work content) and a fresh patience.
+with the same need (contact type and work content) and a fresh patience. A customer whose
+promise was broken contacts the center again: a *repeat* contact, with a new talk time.
 
 Contacts are plain objects with slots: the model keeps only those in flight, so memory
 does not grow with the simulated horizon.
@@ -22,6 +23,7 @@ class Origin:
     FIRST = "first"
     REDIAL = "redial"
     NEXT_DAY = "next_day"
+    REPEAT = "repeat"  # caused by a broken promise
 
 
 class Outcome:
@@ -39,13 +41,16 @@ WAITING, ANSWERED, ABANDONED = 0, 1, 2
 
 
 class Contact:
-    """One contact attempt. ``customer`` is shared by a customer's redials."""
+    """One contact attempt by ``customer`` (a :class:`~simcenter.customer.Customer`).
+    ``repeat`` marks failure demand: a contact caused by a broken promise, or a redial or
+    next-day return of one."""
 
-    __slots__ = ("id", "customer", "origin", "ctype", "handle", "patience", "arrival", "interval", "state")
+    __slots__ = ("id", "customer", "origin", "repeat", "ctype", "handle", "patience", "arrival", "interval", "state")
 
-    def __init__(self, id: int, customer: int, origin: str, ctype: int, handle: float, patience: float):
+    def __init__(self, id: int, customer, origin: str, ctype: int, handle: float, patience: float, repeat: bool = False):
         self.id = id
         self.customer = customer
+        self.repeat = repeat
         self.origin = origin
         self.ctype = ctype
         self.handle = handle  # talk time drawn when the need arose, seconds

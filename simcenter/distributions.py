@@ -17,10 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from .scenario import Distribution, Patience
+from .scenario import Delay, Distribution, Patience
 from .streams import block_draws, constant
 
-__all__ = ["lognormal_params", "handle_time_draws", "patience_draws"]
+__all__ = ["lognormal_params", "handle_time_draws", "patience_draws", "delay_draws"]
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
@@ -61,3 +61,16 @@ def patience_draws(spec: Patience, rng: np.random.Generator) -> Callable[[], flo
         mu, sigma = lognormal_params(spec.mean_s, spec.cv)
         return block_draws(lambda n: rng.lognormal(mu, sigma, n))
     raise ValueError(f"unknown patience distribution {spec.dist!r}")  # pragma: no cover
+
+
+def delay_draws(spec: Delay, rng: np.random.Generator) -> Callable[[], float]:
+    """One delay (seconds; the spec is in hours) per call."""
+    mean = spec.mean_h * 3600.0
+    if spec.dist == "deterministic" or mean == 0.0:
+        return constant(mean)
+    if spec.dist == "exponential":
+        return block_draws(lambda n: rng.exponential(mean, n))
+    if spec.dist == "lognormal":
+        mu, sigma = lognormal_params(mean, spec.cv)
+        return block_draws(lambda n: rng.lognormal(mu, sigma, n))
+    raise ValueError(f"unknown delay distribution {spec.dist!r}")  # pragma: no cover

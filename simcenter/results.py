@@ -86,7 +86,7 @@ class Results:
     # -- per-replication metrics --------------------------------------------------------
 
     def _run_metrics(self) -> dict[str, np.ndarray]:
-        return metrics_from_sums({k: v.sum(axis=1) for k, v in self.counters.items()})
+        return metrics_from_sums({k: v.sum(axis=1) for k, v in self.counters.items()}, self.scenario.costs)
 
     def replications(self) -> pd.DataFrame:
         """One row per replication: ``replication``, ``seed`` and every metric."""
@@ -137,7 +137,7 @@ class Results:
         index = pd.DataFrame(
             {"day": np.arange(days), "weekday": [WEEKDAYS[self.scenario.weekday(warm + d)] for d in range(days)]}
         )
-        return self._long(metrics_from_sums(sums), index, confidence)
+        return self._long(metrics_from_sums(sums, self.scenario.costs), index, confidence)
 
     def by_interval(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """Metrics per interval of the opening hours on open days (after warm-up):
@@ -159,7 +159,7 @@ class Results:
             }
         )
         sums = {k: v[:, keep] for k, v in self.counters.items()}
-        return self._long(metrics_from_sums(sums), index, confidence)
+        return self._long(metrics_from_sums(sums, self.scenario.costs), index, confidence)
 
     # -- output -----------------------------------------------------------------------------
 

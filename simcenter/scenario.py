@@ -20,7 +20,6 @@ is allowed.
 from __future__ import annotations
 
 import copy
-import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any, Mapping
 from .errors import ScenarioError
 from .schema import (
     WEEKDAYS,
+    Boolean,
     Choice,
     ClockTime,
     Integer,
@@ -58,6 +58,13 @@ __all__ = [
     "Patience",
     "Agents",
     "ServiceLevel",
+    "Delay",
+    "Outage",
+    "Promises",
+    "Callbacks",
+    "Customers",
+    "Recovery",
+    "Costs",
     "parse_override",
     "scenario_json_schema",
     "parameter_reference",
@@ -181,6 +188,20 @@ class Distribution:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Delay:
+    """A random delay in hours: ``deterministic`` (always ``mean_h``), ``exponential`` or
+    ``lognormal`` (by ``mean_h`` and ``cv``)."""
+
+    dist: str = param(Choice("deterministic", "exponential", "lognormal"), "deterministic", unit="-", doc="Distribution family of the delay.")
+    mean_h: float = param(Number(0, 24 * 3660), 24.0, unit="h", doc="Mean delay (for `deterministic`: the delay).")
+    cv: float | None = param(Number(0, 20, exclusive_min=True), None, unit="-", doc="Coefficient of variation, for `lognormal`.")
+
+    def _check(self, path: str) -> None:
+        if self.dist == "lognormal" and self.cv is None:
+            raise ScenarioError(f"{path}.cv", "is required when dist = 'lognormal'")
+
+
+@dataclass(frozen=True, kw_only=True)
 class ContactType:
     """A kind of contact (order status, technical fault, billing...): its share of the
     first contacts, its handling time and its after-contact work."""
@@ -189,6 +210,10 @@ class ContactType:
     share: float = param(Number(0, 1), 1.0, unit="fraction", doc="Share of first contacts of this type; the shares of all types sum to 1.")
     handle_time: Distribution = param(Table(Distribution), unit="-", doc="Talk time distribution (see the table below).")
     wrapup_s: float = param(Number(0, 86_400), 0.0, unit="s", doc="After-contact work: the agent stays busy this long after each contact; counted in handling time and occupancy.")
+    promise_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that an answered contact of this type ends with a promise (a repeat contact after a failed recovery always does).")
+    promise_kind: str = param(Choice("fulfilment", "callback"), "fulfilment", unit="-", doc="`fulfilment`: the back office must act by the due time; `callback`: an agent must call the customer back by the due time.")
+    promise_due: Delay = param(Table(Delay), Delay(dist="deterministic", mean_h=24.0), unit="-", doc="Time from the end of the contact to the promise's due time (a Delay table, in hours).")
+    noncompliance: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that a fulfilment promise of this type is broken (see also `promises.outages`).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +231,104 @@ class Patience:
             raise ScenarioError(f"{path}.mean_s", f"is required when dist = {self.dist!r}")
         if self.dist == "lognormal" and self.cv is None:
             raise ScenarioError(f"{path}.cv", "is required when dist = 'lognormal'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outage:
+    """A period in which fulfilment promises coming due are broken at another rate (a
+    back-office outage, a strike, a system migration)."""
+
+    start_day: int = param(Integer(1, 3660), unit="day", doc="First day of the outage, counting from 1 at the first day after the warm-up.")
+    end_day: int = param(Integer(1, 3660), unit="day", doc="Last day of the outage (inclusive).")
+    noncompliance: float = param(Number(0, 1), unit="probability", doc="Chance that a fulfilment promise coming due in these days is broken, for every contact type.")
+
+    def _check(self, path: str) -> None:
+        if self.end_day < self.start_day:
+            raise ScenarioError(f"{path}.end_day", f"must be >= start_day ({self.start_day}), got {self.end_day}", value=self.end_day)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Promises:
+    """What customers do when a promise is broken."""
+
+    notice_delay: Delay = param(Table(Delay), Delay(dist="exponential", mean_h=24.0), unit="-", doc="Time from a broken fulfilment promise's due time until the customer notices and reacts (a Delay table, in hours).")
+    callback_notice_delay: Delay = param(Table(Delay), Delay(dist="exponential", mean_h=1.0), unit="-", doc="Time from a missed callback's due time until the customer reacts (a Delay table, in hours).")
+    return_prob: float = param(Number(0, 1), 1.0, unit="probability", doc="Chance that a customer who notices a broken promise contacts the center again; the others churn silently (counted in `churned`).")
+    outages: tuple = param(TableList(Outage, 0, 100), (), unit="-", doc="Periods with another noncompliance rate for every contact type, e.g. `[{ start_day = 8, end_day = 10, noncompliance = 0.6 }]`.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Callbacks:
+    """The callback queue: promised calls back to customers, served by the same agents."""
+
+    priority: str = param(Choice("inbound_first", "callbacks_first", "reserved", "deadline"), "inbound_first", unit="-", doc="Which work a free agent takes when callers wait and callbacks are pending: `inbound_first`, `callbacks_first`, `reserved` (the first `reserved_agents` agents on duty take callbacks first, the rest inbound first), `deadline` (a callback due within `deadline_window_min` goes first, otherwise inbound first).")
+    reserved_agents: int = param(Integer(0, 100_000), 0, unit="agents", doc="With `priority = \"reserved\"`: agents who take callbacks first.")
+    deadline_window_min: float = param(Number(0, 10_080), 30.0, unit="minutes", doc="With `priority = \"deadline\"`: a callback this close to its due time goes before inbound callers.")
+    reach_prob: float = param(Number(0, 1), 0.8, unit="probability", doc="Chance that a callback attempt reaches the customer.")
+    attempt_s: float = param(Number(0, 3600), 60.0, unit="s", doc="Agent time spent on an attempt that does not reach the customer.")
+    retry_delay_min: float = param(Number(0, 10_080), 30.0, unit="minutes", doc="Wait before trying an unreached customer again.")
+    max_attempts: int = param(Integer(1, 100), 3, unit="attempts", doc="Attempts per callback; a customer not reached by then, or by the due time, has a broken promise.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Customers:
+    """Customers' memory: anger from broken promises and long waits, and its effects.
+
+    Anger is a number >= 0 (0 = calm). It rises by ``anger_per_broken_promise`` with each
+    broken promise and by ``anger_per_wait_min`` for each minute waited beyond
+    ``anger_wait_threshold_s``, and halves every ``anger_half_life_days``. An angry
+    customer's patience is divided by ``1 + patience_anger_factor * anger``; handling takes
+    the talk time times ``1 + resolution_anger_factor * anger`` plus a de-escalation time,
+    exponential with mean ``deescalation_s_per_anger * anger`` and capped at
+    ``deescalation_cap_s``. A customer whose anger reaches ``churn_anger`` when a promise
+    breaks leaves the company instead of calling again.
+    """
+
+    anger_per_broken_promise: float = param(Number(0, 100), 1.0, unit="anger", doc="Anger added by each broken promise, when the customer notices it.")
+    anger_per_wait_min: float = param(Number(0, 100), 0.0, unit="anger/minute", doc="Anger added per minute waited in queue beyond `anger_wait_threshold_s`.")
+    anger_wait_threshold_s: float = param(Number(0, 86_400), 60.0, unit="s", doc="Waits up to this long add no anger.")
+    anger_half_life_days: float = param(Number(0, 3660, exclusive_min=True), 7.0, unit="days", doc="Anger decays exponentially with this half-life.")
+    patience_anger_factor: float = param(Number(0, 100), 0.5, unit="1/anger", doc="Patience is divided by 1 + this x anger.")
+    resolution_anger_factor: float = param(Number(0, 100), 0.1, unit="1/anger", doc="Talk time is multiplied by 1 + this x anger.")
+    deescalation_s_per_anger: float = param(Number(0, 86_400), 300.0, unit="s/anger", doc="Mean de-escalation time per unit of anger (exponential), added to the talk time.")
+    deescalation_cap_s: float = param(Number(0, 86_400), 3600.0, unit="s", doc="Longest de-escalation (one annoyed customer can cost an agent an hour).")
+    churn_anger: float = param(Number(0, 1e9, exclusive_min=True), 4.0, unit="anger", doc="A customer whose anger reaches this when a promise breaks churns instead of contacting the center again.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recovery:
+    """The agent's attempt to recover a customer on a repeat contact.
+
+    Success probability ``p = f + (1 - f) * empowerment * concession_success`` with
+    ``f = logistic(base + training_weight * training + support_weight * support
+    + morale_weight * (morale - 1) - anger_weight * anger)``: the agent first tries to fix
+    the case by ordinary means (``f``); if that fails, an empowered agent (chance
+    ``empowerment``) may make a concession, which works with chance ``concession_success``
+    and costs ``costs.concession``. Morale is 1 until agents' morale is modelled. Success
+    closes the case and removes ``calm_on_success`` of the customer's anger; failure leaves
+    a new promise of the contact's type, which can break again.
+    """
+
+    enabled: bool = param(Boolean(), True, unit="-", doc="Attempt recovery on repeat contacts; when false a repeat contact ends with a promise like any contact (`promise_prob`).")
+    training: float = param(Number(0, 1), 0.5, unit="level 0-1", doc="Agents' training in handling failed promises.")
+    support: float = param(Number(0, 1), 0.5, unit="level 0-1", doc="Organizational support: tools, back-office access, escalation paths.")
+    empowerment: float = param(Number(0, 1), 0.0, unit="probability", doc="Authority to make concessions: chance that an agent may bend the rules when ordinary means fail.")
+    concession_success: float = param(Number(0, 1), 0.9, unit="probability", doc="Chance that a concession recovers the customer.")
+    base: float = param(Number(-20, 20), -1.0, unit="log-odds", doc="Log-odds of recovery by ordinary means at zero training and support, a calm customer and full morale.")
+    training_weight: float = param(Number(0, 20), 2.0, unit="log-odds", doc="Log-odds added by full training.")
+    support_weight: float = param(Number(0, 20), 1.0, unit="log-odds", doc="Log-odds added by full support.")
+    morale_weight: float = param(Number(0, 20), 2.0, unit="log-odds", doc="Log-odds lost per unit of morale below 1.")
+    anger_weight: float = param(Number(0, 20), 0.5, unit="log-odds/anger", doc="Log-odds lost per unit of customer anger.")
+    calm_on_success: float = param(Number(0, 1), 0.8, unit="fraction", doc="Share of the customer's anger removed by a successful recovery.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Costs:
+    """Cost rates, in one currency of the planner's choice."""
+
+    agent_hour: float = param(Number(0, 1e6), 30.0, unit="currency/h", doc="Cost of one agent hour on duty.")
+    concession: float = param(Number(0, 1e9), 25.0, unit="currency", doc="Cost of one concession made in a recovery.")
+    lost_customer: float = param(Number(0, 1e9), 500.0, unit="currency", doc="Cost of one churned customer (lost lifetime value).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,6 +353,11 @@ _SECTIONS = {
     "patience": Patience,
     "agents": Agents,
     "service_level": ServiceLevel,
+    "promises": Promises,
+    "callbacks": Callbacks,
+    "customers": Customers,
+    "recovery": Recovery,
+    "costs": Costs,
 }
 
 
@@ -247,6 +375,11 @@ class Scenario:
     patience: Patience = param(Table(Patience), Patience(), unit="-", doc="Caller patience and redials; callers never abandon when absent.")
     agents: Agents = param(Table(Agents), unit="-", doc="Agents on duty per interval (see the [agents] table).")
     service_level: ServiceLevel = param(Table(ServiceLevel), ServiceLevel(), unit="-", doc="The answer-time target behind the service level (see the [service_level] table).")
+    promises: Promises = param(Table(Promises), Promises(), unit="-", doc="Customers' reaction to broken promises and noncompliance outages (see the [promises] table).")
+    callbacks: Callbacks = param(Table(Callbacks), Callbacks(), unit="-", doc="The callback queue and the priority between callers and callbacks (see the [callbacks] table).")
+    customers: Customers = param(Table(Customers), Customers(), unit="-", doc="Customers' anger and its effects (see the [customers] table).")
+    recovery: Recovery = param(Table(Recovery), Recovery(), unit="-", doc="Recovery of customers on repeat contacts (see the [recovery] table).")
+    costs: Costs = param(Table(Costs), Costs(), unit="-", doc="Cost rates for the `cost` metrics (see the [costs] table).")
 
     # -- construction --------------------------------------------------------------
 
@@ -327,6 +460,11 @@ class Scenario:
         return range(self.calendar.open_minute // m, self.calendar.close_minute // m)
 
     @property
+    def has_promises(self) -> bool:
+        """Whether any contact can end with a promise."""
+        return any(c.promise_prob > 0 for c in self.contact_types)
+
+    @property
     def total_days(self) -> int:
         return self.simulation.warmup_days + self.simulation.days
 
@@ -368,6 +506,13 @@ class Scenario:
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{c.name}={c.share:g}" for c in self.contact_types)
             raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
+        for i, outage in enumerate(self.promises.outages):
+            if outage.start_day > self.simulation.days:
+                raise ScenarioError(
+                    f"promises.outages[{i}].start_day",
+                    f"must fall within the {self.simulation.days} simulated days, got {outage.start_day}",
+                    value=outage.start_day,
+                )
         expected = self.expected_first_contacts()
         if expected > MAX_EXPECTED_CONTACTS:
             raise ScenarioError(

@@ -28,6 +28,7 @@ from .errors import ScenarioError
 __all__ = [
     "REQUIRED",
     "Kind",
+    "Boolean",
     "Integer",
     "Number",
     "Choice",
@@ -154,6 +155,21 @@ class Integer(Kind):
         if self.max is not None:
             out["maximum"] = self.max
         return out
+
+
+class Boolean(Kind):
+    """true or false (numbers and strings refused)."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def convert(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise _fail(path, value, self.describe())
+        return value
+
+    def json(self) -> dict:
+        return {"type": "boolean"}
 
 
 class Choice(Kind):

@@ -33,8 +33,30 @@ COUNTERS = (
     "lost_after_hours",  # after-hours contacts lost
     "deferred",  # after-hours contacts deferred to the next opening
     "redials",  # abandoned callers who decided to call again
-    "busy_s",  # agent time spent handling contacts (time-weighted)
+    "busy_s",  # agent time spent handling contacts and callbacks (time-weighted)
     "staffed_s",  # agent time on duty (time-weighted)
+    # promises and failure demand (issue-by-issue extensions of the core)
+    "first_contacts",  # first contacts made (open or closed; not redials, returns or repeats)
+    "repeat_contacts",  # repeat contacts made after a broken promise (open or closed; not their redials)
+    "failure_demand",  # offered contacts of failure demand (repeat contacts, their redials and returns)
+    "answered_first",  # answered contacts that are not failure demand
+    "handle_first_s",  # their handling time (talk + wrap-up)
+    "answered_repeat",  # answered failure-demand contacts
+    "handle_repeat_s",  # their handling time
+    "handle_base_s",  # handling time of answered contacts without anger effects
+    "promises_made",  # by interval made
+    "promises_kept",  # by interval made
+    "promises_broken",  # by interval made
+    "promises_open",  # by interval made: neither kept nor broken when the run ended
+    "callbacks_kept",  # callback promises kept, by interval made
+    "callbacks_broken",  # callback promises broken, by interval made
+    "callback_attempts",  # outbound attempts, by interval of the attempt
+    "fcr_base",  # customers' first answered contacts, by its interval
+    "fcr_unresolved",  # of those, customers with a broken promise later, by the first contact's interval
+    "recovery_attempts",  # by interval of the repeat contact's arrival
+    "recoveries",  # successful ones
+    "concessions",  # recoveries by concession
+    "churned",  # customers lost, by interval in which they left
 )
 
 #: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
@@ -55,6 +77,28 @@ METRICS = {
     "lost_after_hours": ("after-hours contacts lost (calendar.after_hours = 'lost')", "contacts"),
     "deferred": ("after-hours contacts deferred to the next opening (calendar.after_hours = 'next_day')", "contacts"),
     "redials": ("abandoned callers who called again (each redial is also an offered contact)", "contacts"),
+    "first_contacts": ("first contacts made by customers, counted once when made, whether the center is open or not (redials and next-day returns are further attempts of the same contact)", "contacts"),
+    "repeat_contacts": ("repeat contacts made by customers after a broken promise, counted once when made, open or not", "contacts"),
+    "repeat_rate": ("repeat_contacts / first_contacts", "ratio"),
+    "failure_demand_share": ("offered contacts of failure demand (repeat contacts, their redials and next-day returns) / offered", "fraction"),
+    "promises_made": ("promises made at the end of contacts (counted with their outcomes in the interval made)", "promises"),
+    "promises_kept": ("promises kept", "promises"),
+    "promises_broken": ("promises broken (fulfilment not done, or callback not made, by the due time)", "promises"),
+    "promises_open": ("promises neither kept nor broken when the run ended", "promises"),
+    "promise_keep_rate": ("promises_kept / (promises_kept + promises_broken)", "fraction"),
+    "callbacks_on_time_rate": ("callback promises kept (customer reached by the due time) / callback promises kept or broken", "fraction"),
+    "callback_attempts": ("outbound callback attempts, reached or not", "attempts"),
+    "fcr": ("first-contact resolution: customers' first answered contacts with no broken promise afterwards / customers' first answered contacts", "fraction"),
+    "recovery_rate": ("successful recoveries / recovery attempts on repeat contacts", "fraction"),
+    "aht_first_s": ("mean handling time (talk + wrap-up) of answered contacts that are not failure demand", "s"),
+    "aht_repeat_s": ("mean handling time of answered failure-demand contacts", "s"),
+    "aht_inflation": ("handling time of answered contacts / the same contacts' handling time without anger effects", "ratio"),
+    "churned": ("customers lost: anger at customers.churn_anger, or not returning after a broken promise", "customers"),
+    "concessions": ("recoveries made by a concession", "concessions"),
+    "cost_agents": ("agent_hours x costs.agent_hour", "currency"),
+    "cost_concessions": ("concessions x costs.concession", "currency"),
+    "cost_churn": ("churned x costs.lost_customer", "currency"),
+    "cost": ("cost_agents + cost_concessions + cost_churn", "currency"),
 }
 
 
@@ -94,8 +138,17 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def metrics_from_sums(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Every metric of :data:`METRICS` from counter sums of any shape."""
+def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndarray]:
+    """Every metric of :data:`METRICS` from counter sums of any shape; ``costs`` is the
+    scenario's :class:`~simcenter.scenario.Costs` (defaults when None)."""
+    if costs is None:
+        from .scenario import Costs
+
+        costs = Costs()
+    agent_hours = s["staffed_s"] / 3600.0
+    cost_agents = agent_hours * costs.agent_hour
+    cost_concessions = s["concessions"] * costs.concession
+    cost_churn = s["churned"] * costs.lost_customer
     return {
         "offered": s["offered"],
         "answered": s["answered"],
@@ -113,6 +166,28 @@ def metrics_from_sums(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "lost_after_hours": s["lost_after_hours"],
         "deferred": s["deferred"],
         "redials": s["redials"],
+        "first_contacts": s["first_contacts"],
+        "repeat_contacts": s["repeat_contacts"],
+        "repeat_rate": _ratio(s["repeat_contacts"], s["first_contacts"]),
+        "failure_demand_share": _ratio(s["failure_demand"], s["offered"]),
+        "promises_made": s["promises_made"],
+        "promises_kept": s["promises_kept"],
+        "promises_broken": s["promises_broken"],
+        "promises_open": s["promises_open"],
+        "promise_keep_rate": _ratio(s["promises_kept"], s["promises_kept"] + s["promises_broken"]),
+        "callbacks_on_time_rate": _ratio(s["callbacks_kept"], s["callbacks_kept"] + s["callbacks_broken"]),
+        "callback_attempts": s["callback_attempts"],
+        "fcr": 1.0 - _ratio(s["fcr_unresolved"], s["fcr_base"]),
+        "recovery_rate": _ratio(s["recoveries"], s["recovery_attempts"]),
+        "aht_first_s": _ratio(s["handle_first_s"], s["answered_first"]),
+        "aht_repeat_s": _ratio(s["handle_repeat_s"], s["answered_repeat"]),
+        "aht_inflation": _ratio(s["handle_s"], s["handle_base_s"]),
+        "churned": s["churned"],
+        "concessions": s["concessions"],
+        "cost_agents": cost_agents,
+        "cost_concessions": cost_concessions,
+        "cost_churn": cost_churn,
+        "cost": cost_agents + cost_concessions + cost_churn,
     }
 
 

@@ -2,7 +2,8 @@
 
 A run has one root seed. Replication ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``
 (the same child ``SeedSequence(seed).spawn(...)`` would give), and within it each purpose
-(arrival times, contact types, handling times, patience, redials, after-hours returns)
+(arrival times, contact types, handling times, patience, redials, after-hours returns,
+promise outcomes, repeat contacts, anger, recovery, callbacks)
 draws from its own child ``SeedSequence(seed, spawn_key=(r, purpose, i))``. Nothing reads
 numpy's or Python's global random state.
 
@@ -36,6 +37,11 @@ class Purpose:
     PATIENCE = 3
     REDIAL = 4
     AFTER_HOURS = 5
+    PROMISE = 6  # 0: promise made?, 1: kept?, 2: notice delays, 3: return?, 10 + type: due times
+    REPEAT = 7  # 0: repeat contacts' patience, 10 + type: repeat contacts' talk times
+    ANGER = 8  # de-escalation times
+    RECOVERY = 9  # 0: ordinary fix, 1: concession
+    CALLBACK = 10  # 0: reached?, 10 + type: callback talk times
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -56,7 +56,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_metrics_reference_is_generated():
     page = (ROOT / "docs/reference/metrics.md").read_text(encoding="utf-8")
-    assert page == metrics_reference(), "regenerate docs/reference/metrics.md from simcenter.stats.metrics_reference()"
+    assert page == metrics_reference(), "regenerate with: simcenter schema --metrics > docs/reference/metrics.md"
 
 
 def test_links_between_pages_resolve():

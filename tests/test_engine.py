@@ -1,6 +1,5 @@
 """Behaviour of the model's mechanisms, one at a time."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
