@@ -20,7 +20,7 @@ import numpy as np
 from .scenario import Delay, Distribution, Patience
 from .streams import block_draws, constant
 
-__all__ = ["lognormal_params", "handle_time_draws", "patience_draws", "delay_draws"]
+__all__ = ["lognormal_params", "draws", "handle_time_draws", "patience_draws", "delay_draws"]
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
@@ -34,43 +34,34 @@ def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
+def draws(dist: str, mean: float, rng: np.random.Generator, cv: float | None = None, samples=None) -> Callable[[], float]:
+    """One draw per call from a distribution family given by its mean (and cv, or the
+    samples for ``empirical``)."""
+    if dist == "none":
+        return constant(math.inf)
+    if dist == "deterministic" or (dist != "empirical" and mean == 0.0):
+        return constant(mean)
+    if dist == "exponential":
+        return block_draws(lambda n: rng.exponential(mean, n))
+    if dist == "lognormal":
+        mu, sigma = lognormal_params(mean, cv)
+        return block_draws(lambda n: rng.lognormal(mu, sigma, n))
+    if dist == "empirical":
+        values = np.asarray(samples, dtype=float)
+        return block_draws(lambda n: rng.choice(values, n))
+    raise ValueError(f"unknown distribution {dist!r}")  # pragma: no cover - validated before
+
+
 def handle_time_draws(spec: Distribution, rng: np.random.Generator) -> Callable[[], float]:
     """One handling time (seconds) per call."""
-    if spec.dist == "exponential":
-        mean = spec.mean_s
-        return block_draws(lambda n: rng.exponential(mean, n))
-    if spec.dist == "lognormal":
-        mu, sigma = lognormal_params(spec.mean_s, spec.cv)
-        return block_draws(lambda n: rng.lognormal(mu, sigma, n))
-    if spec.dist == "deterministic":
-        return constant(spec.mean_s)
-    if spec.dist == "empirical":
-        samples = np.asarray(spec.samples_s, dtype=float)
-        return block_draws(lambda n: rng.choice(samples, n))
-    raise ValueError(f"unknown distribution {spec.dist!r}")  # pragma: no cover - validated before
+    return draws(spec.dist, spec.mean_s, rng, spec.cv, spec.samples_s)
 
 
 def patience_draws(spec: Patience, rng: np.random.Generator) -> Callable[[], float]:
     """One patience (seconds, ``inf`` for never abandoning) per call."""
-    if spec.dist == "none":
-        return constant(math.inf)
-    if spec.dist == "exponential":
-        mean = spec.mean_s
-        return block_draws(lambda n: rng.exponential(mean, n))
-    if spec.dist == "lognormal":
-        mu, sigma = lognormal_params(spec.mean_s, spec.cv)
-        return block_draws(lambda n: rng.lognormal(mu, sigma, n))
-    raise ValueError(f"unknown patience distribution {spec.dist!r}")  # pragma: no cover
+    return draws(spec.dist, spec.mean_s, rng, spec.cv)
 
 
 def delay_draws(spec: Delay, rng: np.random.Generator) -> Callable[[], float]:
     """One delay (seconds; the spec is in hours) per call."""
-    mean = spec.mean_h * 3600.0
-    if spec.dist == "deterministic" or mean == 0.0:
-        return constant(mean)
-    if spec.dist == "exponential":
-        return block_draws(lambda n: rng.exponential(mean, n))
-    if spec.dist == "lognormal":
-        mu, sigma = lognormal_params(mean, spec.cv)
-        return block_draws(lambda n: rng.lognormal(mu, sigma, n))
-    raise ValueError(f"unknown delay distribution {spec.dist!r}")  # pragma: no cover
+    return draws(spec.dist, spec.mean_h * 3600.0, rng, spec.cv)
