@@ -51,6 +51,7 @@ from .promises import BROKEN, CALLING, GAVE_UP, KEPT, PENDING, RETRY_WAIT, Callb
 from .scenario import Scenario
 from .stats import Accumulator
 from .streams import Purpose, block_draws, constant, generator
+from .workforce import Roster
 
 __all__ = ["CallCenter", "run_replication", "TRACE_COLUMNS"]
 
@@ -61,7 +62,9 @@ _LN2 = math.log(2.0)
 class CallCenter:
     """One replication of a scenario, built on a fresh ``simpy.Environment``."""
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None):
+    def __init__(
+        self, scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None, agent_log: TraceSink | None = None
+    ):
         self.scenario = scenario
         self.timeline = tl = Timeline.from_scenario(scenario)
         self.env = simpy.Environment()
@@ -135,6 +138,13 @@ class CallCenter:
         self._retry_s = cb.retry_delay_min * 60.0
         self._max_attempts = cb.max_attempts
 
+        # Agents as people (None: the plan's identical servers).
+        self.roster = Roster(scenario, seed, replication, self.stats, agent_log) if scenario.workforce.enabled else None
+        self._track = self._promises_on or self.roster is not None  # remember what each agent handles
+        self._plan = 0  # agents the staffing plan asks for now
+        self._dismissed: set[int] = set()  # busy agents who must stop when they finish
+        self._reserved_on: set[int] = set()  # agents on duty who take callbacks first
+
         # State.
         self.queue: deque[Contact] = deque()
         self.callbacks: list = []  # heap of (due, seq, Callback) available to call
@@ -167,9 +177,14 @@ class CallCenter:
     def run(self) -> Accumulator:
         """Simulate the whole horizon and return the statistics."""
         env, tl = self.env, self.timeline
+        if self.roster is not None:
+            self.roster.new_day(0, 0.0)
+            for day in range(1, tl.days):
+                Timeout(env, day * 86_400.0, day).callbacks.append(self._on_midnight)
         for when, agents in tl.staffing_changes():
             if when == 0.0:
-                self._set_staffing(agents)
+                self._plan = agents
+                self._apply_staffing()
             else:
                 Timeout(env, when, agents).callbacks.append(self._on_staffing)
         self._schedule_arrival(0.0)
@@ -188,6 +203,8 @@ class CallCenter:
                 self._record(c, Outcome.WAITING_AT_END, end - c.arrival)
         for cb in self._open_callbacks:
             st.promises_open[cb.interval] += 1
+        if self.roster is not None:
+            self.roster.finish(self.timeline.days - 1, end)
 
     def _interval(self, t: float) -> int:
         return min(int(t // self.timeline.interval_s), self.timeline.n_intervals - 1)
@@ -309,6 +326,8 @@ class CallCenter:
             customer.add_anger(self._anger_per_wait * (wait - self._anger_threshold), now, self._decay)
         wrapup = self._wrapup[contact.ctype]
         talk = self._talk_time(contact.handle, customer, now) if customer.anger > 0.0 else contact.handle
+        if self.roster is not None:
+            talk *= self.roster.speed(agent, now)
         work = talk + wrapup
         k = contact.interval
         st = self.stats
@@ -330,8 +349,10 @@ class CallCenter:
         st.spread(st.busy_s, now, now + work)
         if self.trace is not None:
             self._record(contact, Outcome.ANSWERED, wait, agent, talk)
-        if self._promises_on:
+        if self._track:
             self._serving[agent] = contact
+            if self.roster is not None:
+                self.roster.busy(agent, work)
         Timeout(self.env, work, agent).callbacks.append(self._on_done)
 
     def _next_waiting(self) -> Contact | None:
@@ -364,7 +385,7 @@ class CallCenter:
             policy = self._policy
             if (
                 policy == "callbacks_first"
-                or (policy == "reserved" and agent < self._reserved)
+                or (policy == "reserved" and agent in self._reserved_on)
                 or (policy == "deadline" and cb.due - now <= self._window_s)
                 or not self._has_waiting()
             ):
@@ -382,12 +403,20 @@ class CallCenter:
         the next piece of work, or go idle."""
         agent = event._value
         now = self.env.now
-        if self._promises_on:
+        if self._track:
             task = self._serving.pop(agent)
             if type(task) is Contact:
-                self._end_contact(task, now)
+                recovery = self._end_contact(task, now, agent) if self._promises_on else 0
+                if self.roster is not None:
+                    anger = task.customer.anger_at(now, self._decay) if task.customer.anger > 0.0 else 0.0
+                    self.roster.after_contact(agent, anger, recovery, task.interval)
             else:
                 self._end_callback(task, now)
+        if self._dismissed and agent in self._dismissed:
+            self._dismissed.discard(agent)
+            self._go_off_duty(agent, now)
+            self._apply_staffing()
+            return
         if self.leaving:
             nxt = None if self.timeline.is_open[int(now // self.timeline.interval_s)] else self._next_waiting()
             if nxt is None:
@@ -400,26 +429,30 @@ class CallCenter:
 
     # -- promises -----------------------------------------------------------------------
 
-    def _end_contact(self, contact: Contact, now: float) -> None:
-        """The contact is over: recovery on a repeat contact, and perhaps a promise."""
+    def _end_contact(self, contact: Contact, now: float, agent: int) -> int:
+        """The contact is over: recovery on a repeat contact, and perhaps a promise.
+        Returns 0 (no recovery attempted), 1 (failed), 2 (recovered), 3 (by a concession)."""
         spec = self._types[contact.ctype]
         customer = contact.customer
         if contact.repeat and self.scenario.recovery.enabled:
             st = self.stats
             k = contact.interval
             st.recovery_attempts[k] += 1
-            p_fix, p_concede = recovery_probabilities(self.scenario.recovery, customer.anger_at(now, self._decay))
-            fixed = self._fix_u() < p_fix
-            if not fixed and p_concede > 0.0 and self._concede_u() < p_concede:
-                fixed = True
+            morale = self.roster.morale[agent] if self.roster is not None else 1.0
+            p_fix, p_concede = recovery_probabilities(self.scenario.recovery, customer.anger_at(now, self._decay), morale)
+            outcome = 2 if self._fix_u() < p_fix else 1
+            if outcome == 1 and p_concede > 0.0 and self._concede_u() < p_concede:
+                outcome = 3
                 st.concessions[k] += 1
-            if fixed:
+            if outcome > 1:
                 st.recoveries[k] += 1
                 customer.anger *= 1.0 - self.scenario.recovery.calm_on_success
-                return
+                return outcome
             self._make_promise(customer, contact.ctype, spec, now)
-        elif spec.promise_prob > 0.0 and self._promise_u() < spec.promise_prob:
+            return 1
+        if spec.promise_prob > 0.0 and self._promise_u() < spec.promise_prob:
             self._make_promise(customer, contact.ctype, spec, now)
+        return 0
 
     def _make_promise(self, customer: Customer, ctype: int, spec, now: float) -> None:
         st = self.stats
@@ -485,12 +518,17 @@ class CallCenter:
             self._open_callbacks.discard(cb)
             st.promises_kept[cb.interval] += 1
             st.callbacks_kept[cb.interval] += 1
-            work = self._talk_time(self._callback_handle[cb.ctype](), cb.customer, now) + self._wrapup[cb.ctype]
+            talk = self._talk_time(self._callback_handle[cb.ctype](), cb.customer, now)
+            if self.roster is not None:
+                talk *= self.roster.speed(agent, now)
+            work = talk + self._wrapup[cb.ctype]
         else:
             cb.state = CALLING
             work = self._attempt_s
         st.spread(st.busy_s, now, now + work)
         self._serving[agent] = cb
+        if self.roster is not None:
+            self.roster.busy(agent, work)
         Timeout(self.env, work, agent).callbacks.append(self._on_done)
 
     def _end_callback(self, cb: Callback, now: float) -> None:
@@ -525,7 +563,27 @@ class CallCenter:
     # -- agents -------------------------------------------------------------------------
 
     def _on_staffing(self, event) -> None:
-        self._set_staffing(event._value)
+        self._plan = event._value
+        self._apply_staffing()
+
+    def _apply_staffing(self) -> None:
+        """Bring the agents on duty to the plan, or, with a roster, to as many of the
+        plan as there are agents present to work."""
+        target = self._plan
+        if self.roster is not None:
+            target = min(target, self.on_duty - self.leaving - len(self._dismissed) + len(self.roster.available))
+        self._set_staffing(target)
+
+    def _on_midnight(self, event) -> None:
+        """The roster's day starts: agents who left or are absent stop, others come."""
+        now = self.env.now
+        for agent in self.roster.new_day(event._value, now):
+            if agent in self.idle:
+                self.idle.remove(agent)
+                self._go_off_duty(agent, now)
+            else:
+                self._dismissed.add(agent)
+        self._apply_staffing()
 
     def _set_staffing(self, target: int) -> None:
         now = self.env.now
@@ -543,19 +601,30 @@ class CallCenter:
             self.leaving += surplus
 
     def _go_on_duty(self, now: float) -> None:
-        self._account_staffed(now)
-        self.on_duty += 1
-        if self._free_ids:
+        if self.roster is not None:
+            agent = self.roster.take()
+            if agent is None:
+                return
+            self.roster.on_duty(agent, now)
+        elif self._free_ids:
             agent = heapq.heappop(self._free_ids)
         else:
             agent = self._next_agent_id
             self._next_agent_id += 1
+        self._account_staffed(now)
+        self.on_duty += 1
+        if len(self._reserved_on) < self._reserved:
+            self._reserved_on.add(agent)
         self._dispatch(agent, now)
 
     def _go_off_duty(self, agent: int, now: float) -> None:
         self._account_staffed(now)
         self.on_duty -= 1
-        heapq.heappush(self._free_ids, agent)
+        self._reserved_on.discard(agent)
+        if self.roster is not None:
+            self.roster.off_duty(agent, now)
+        else:
+            heapq.heappush(self._free_ids, agent)
 
     def _account_staffed(self, now: float) -> None:
         if self.on_duty:
@@ -608,6 +677,8 @@ TRACE_COLUMNS = (
 )
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None) -> dict:
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None, agent_log: TraceSink | None = None
+) -> dict:
     """Run one replication and return its per-interval counters as numpy arrays."""
-    return CallCenter(scenario, seed, replication, trace).run().arrays()
+    return CallCenter(scenario, seed, replication, trace, agent_log).run().arrays()

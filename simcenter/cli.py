@@ -3,7 +3,7 @@
 ::
 
     simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
-                       [--out DIR] [--trace FILE]
+                       [--out DIR] [--trace FILE] [--agent-trace FILE]
     simcenter validate FILE [--set KEY=VALUE ...]
     simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
@@ -84,7 +84,9 @@ def cmd_run(args) -> int:
         _check_writable(Path(args.out), "--out")
     if args.trace:
         _check_writable(Path(args.trace), "--trace")
-    results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace)
+    if args.agent_trace:
+        _check_writable(Path(args.agent_trace), "--agent-trace")
+    results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
         results.write(args.out)
     if args.json:
@@ -184,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     r.add_argument("--out", metavar="DIR", help="write summary, per-day, per-interval and per-replication tables (CSV and Parquet)")
     r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
+    r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check a scenario file")

@@ -56,7 +56,7 @@ def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = C
 def _clip(name: str, low, high):
     """Intervals are cut to the metric's possible values: fractions to [0, 1], the
     rest to >= 0 (every metric is a count, a time or a share)."""
-    upper = 1.0 if METRICS[name][1] == "fraction" else np.inf
+    upper = 1.0 if METRICS[name][1] in ("fraction", "level 0-1") else np.inf
     return np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
 
 
@@ -85,12 +85,21 @@ class Results:
 
     # -- per-replication metrics --------------------------------------------------------
 
-    def _run_metrics(self) -> dict[str, np.ndarray]:
-        return metrics_from_sums({k: v.sum(axis=1) for k, v in self.counters.items()}, self.scenario.costs)
+    def _run_metrics(self, days: range | None = None) -> dict[str, np.ndarray]:
+        counters = self.counters
+        if days is not None:
+            total = self.scenario.simulation.days
+            if not isinstance(days, range) or days.step != 1 or not 0 <= days.start < days.stop <= total:
+                raise ValueError(f"days must be a range of consecutive days within 0..{total}, got {days!r}")
+            ipd = self.scenario.intervals_per_day
+            counters = {k: v[:, days.start * ipd : days.stop * ipd] for k, v in counters.items()}
+        return metrics_from_sums({k: v.sum(axis=1) for k, v in counters.items()}, self.scenario.costs)
 
-    def replications(self) -> pd.DataFrame:
-        """One row per replication: ``replication``, ``seed`` and every metric."""
-        m = self._run_metrics()
+    def replications(self, days: range | None = None) -> pd.DataFrame:
+        """One row per replication: ``replication``, ``seed`` and every metric, for the
+        whole run after warm-up or, with ``days=range(a, b)``, for days ``a`` to ``b - 1``
+        (day 0 is the first day after warm-up), e.g. the first and last four weeks."""
+        m = self._run_metrics(days)
         df = pd.DataFrame({"replication": np.arange(self.n_replications), "seed": self.seed})
         for name in METRICS:
             df[name] = m[name]

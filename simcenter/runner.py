@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 from .center import run_replication
@@ -17,6 +18,7 @@ def simulate(
     replications: int | None = None,
     seed: int | None = None,
     trace: str | Path | None = None,
+    agent_trace: str | Path | None = None,
 ) -> Results:
     """Simulate a scenario and return its :class:`~simcenter.results.Results`.
 
@@ -29,6 +31,8 @@ def simulate(
         the same numbers on every run.
     trace : if given, per-contact records are written to this file (CSV, or Parquet for
         a ``.parquet`` name) as the run goes.
+    agent_trace : with ``workforce.enabled``, each agent's day (morale, presence,
+        occupancy...) is written to this file (CSV or Parquet) as the run goes.
 
     >>> import simcenter
     >>> s = simcenter.Scenario.from_dict({"simulation": {"days": 1, "warmup_days": 0},
@@ -45,11 +49,13 @@ def simulate(
     for name, value, low in (("replications", n, 1), ("seed", root, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SimcenterError(f"{name} must be an integer >= {low}, got {value!r}")
-    if trace is None:
-        runs = [run_replication(scenario, root, r) for r in range(n)]
-    else:
+    if agent_trace is not None and not scenario.workforce.enabled:
+        raise SimcenterError("agent_trace needs workforce.enabled = true (agents are otherwise not individuals)")
+    with ExitStack() as stack_:
         from .trace import TraceWriter
+        from .workforce import AGENT_LOG_COLUMNS
 
-        with TraceWriter(trace) as sink:
-            runs = [run_replication(scenario, root, r, sink) for r in range(n)]
+        sink = stack_.enter_context(TraceWriter(trace)) if trace is not None else None
+        agents = stack_.enter_context(TraceWriter(agent_trace, columns=AGENT_LOG_COLUMNS)) if agent_trace is not None else None
+        runs = [run_replication(scenario, root, r, sink, agents) for r in range(n)]
     return stack(scenario, root, runs)

@@ -65,6 +65,8 @@ __all__ = [
     "Customers",
     "Recovery",
     "Costs",
+    "Workforce",
+    "Morale",
     "parse_override",
     "scenario_json_schema",
     "parameter_reference",
@@ -238,7 +240,7 @@ class Outage:
     """A period in which fulfilment promises coming due are broken at another rate (a
     back-office outage, a strike, a system migration)."""
 
-    start_day: int = param(Integer(1, 3660), unit="day", doc="First day of the outage, counting from 1 at the first day after the warm-up.")
+    start_day: int = param(Integer(1, 3660), unit="day", doc="First day of the outage, counting from 1 at the first day after the warm-up; days beyond the run have no effect.")
     end_day: int = param(Integer(1, 3660), unit="day", doc="Last day of the outage (inclusive).")
     noncompliance: float = param(Number(0, 1), unit="probability", doc="Chance that a fulfilment promise coming due in these days is broken, for every contact type.")
 
@@ -332,6 +334,67 @@ class Costs:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Workforce:
+    """Agents as people: a roster of employed agents who are absent some days, lose or
+    regain heart, quit, and are replaced.
+
+    With ``enabled``, ``agents.staffing`` is the *plan*; the agents actually on duty are at
+    most the employed agents present that day. Each agent has a morale in [0, 1] (see the
+    [morale] table) and a baseline it drifts back to. Each day an agent is absent with
+    probability ``absence_rate * (1 + absence_morale_factor * (1 - morale))`` and quits with
+    probability ``quit_rate * exp(quit_morale_factor * (1 - morale))``; a quitting agent
+    works out the day and leaves at midnight. Each quit opens a vacancy filled
+    ``hiring_delay_days`` later, up to ``target_headcount``. Talk times are multiplied by
+    ``(1 + slowdown_morale_factor * (1 - morale)) * (1 + (new_hire_slowdown - 1) *
+    exp(-weeks since hire / learning_weeks))``. Baselines of new hires (and of the first
+    roster) are drawn from a normal with mean ``0.65 + 0.2 * hiring_selectivity`` and
+    standard deviation ``0.05 + 0.2 * (1 - hiring_selectivity)``, cut to [0.05, 1].
+    """
+
+    enabled: bool = param(Boolean(), False, unit="-", doc="Model agents as people (roster, morale, absence, attrition, hiring); off, agents are the plan's identical servers.")
+    headcount: int = param(Integer(0, MAX_AGENTS), 0, unit="agents", doc="Agents employed at the start.")
+    target_headcount: int | None = param(Integer(0, MAX_AGENTS), None, unit="agents", doc="Headcount that hiring restores; unset: `headcount`.")
+    hiring_delay_days: int = param(Integer(0, 3660), 28, unit="days", doc="Days from a quit to the replacement's first day.")
+    hiring_selectivity: float = param(Number(0, 1), 0.5, unit="level 0-1", doc="How selective hiring is: raises new hires' mean baseline morale (resilience) and narrows its spread.")
+    new_hire_slowdown: float = param(Number(1, 10), 1.4, unit="factor", doc="Talk-time multiplier of a new hire on their first day.")
+    learning_weeks: float = param(Number(0, 520, exclusive_min=True), 4.0, unit="weeks", doc="Time constant of the learning curve: the extra slowness falls by a factor e every this many weeks.")
+    absence_rate: float = param(Number(0, 1), 0.04, unit="probability/day", doc="Daily absence probability (shrinkage) of an agent with full morale.")
+    absence_morale_factor: float = param(Number(0, 20), 2.0, unit="-", doc="Absence is multiplied by 1 + this x (1 - morale).")
+    quit_rate: float = param(Number(0, 1), 0.0004, unit="probability/day", doc="Daily quit probability of an agent with full morale.")
+    quit_morale_factor: float = param(Number(0, 20), 5.0, unit="-", doc="The quit probability is multiplied by exp(this x (1 - morale)).")
+    slowdown_morale_factor: float = param(Number(0, 10), 0.3, unit="-", doc="Talk times are multiplied by 1 + this x (1 - morale).")
+
+    def _check(self, path: str) -> None:
+        if self.enabled and self.headcount == 0:
+            raise ScenarioError(f"{path}.headcount", "must be at least 1 when workforce.enabled = true, got 0", value=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Morale:
+    """What raises and lowers an agent's morale (used with ``workforce.enabled``).
+
+    Morale stays in [0, 1]. After each contact it falls by ``per_anger`` times the
+    customer's anger (at most 5 counted), by ``aggression`` if the customer was aggressive
+    (chance ``aggression_prob_per_anger`` times anger), by ``failed_recovery`` after a failed
+    recovery; it rises by ``recovery_success`` after a successful one and by
+    ``empowered_decision`` after a concession the agent was allowed to make. At each
+    midnight a day worked above ``occupancy_threshold`` costs ``occupancy_penalty`` times
+    (occupancy - threshold) / (1 - threshold), and morale then drifts toward the agent's
+    baseline, closing the gap by a factor e every ``recovery_days``.
+    """
+
+    per_anger: float = param(Number(0, 1), 0.004, unit="morale/anger", doc="Morale lost per unit of the customer's anger after each contact.")
+    aggression_prob_per_anger: float = param(Number(0, 1), 0.02, unit="probability/anger", doc="Chance per unit of anger that a contact includes an aggression against the agent.")
+    aggression: float = param(Number(0, 1), 0.05, unit="morale", doc="Morale lost per aggression incident.")
+    failed_recovery: float = param(Number(0, 1), 0.01, unit="morale", doc="Morale lost per failed recovery.")
+    recovery_success: float = param(Number(0, 1), 0.006, unit="morale", doc="Morale gained per successful recovery.")
+    empowered_decision: float = param(Number(0, 1), 0.01, unit="morale", doc="Morale gained per concession the agent was empowered to make.")
+    occupancy_threshold: float = param(Number(0, 1), 0.85, unit="fraction", doc="Daily occupancy above which an agent tires.")
+    occupancy_penalty: float = param(Number(0, 1), 0.05, unit="morale", doc="Morale lost after a day at 100% occupancy (linear from the threshold).")
+    recovery_days: float = param(Number(0, 3660, exclusive_min=True), 3.0, unit="days", doc="Time constant of the drift back toward the baseline, off shift.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Agents:
     """Agents on duty."""
 
@@ -358,6 +421,8 @@ _SECTIONS = {
     "customers": Customers,
     "recovery": Recovery,
     "costs": Costs,
+    "workforce": Workforce,
+    "morale": Morale,
 }
 
 
@@ -380,6 +445,8 @@ class Scenario:
     customers: Customers = param(Table(Customers), Customers(), unit="-", doc="Customers' anger and its effects (see the [customers] table).")
     recovery: Recovery = param(Table(Recovery), Recovery(), unit="-", doc="Recovery of customers on repeat contacts (see the [recovery] table).")
     costs: Costs = param(Table(Costs), Costs(), unit="-", doc="Cost rates for the `cost` metrics (see the [costs] table).")
+    workforce: Workforce = param(Table(Workforce), Workforce(), unit="-", doc="Agents as people: roster, absence, attrition, hiring (see the [workforce] table).")
+    morale: Morale = param(Table(Morale), Morale(), unit="-", doc="Agents' morale dynamics (see the [morale] table).")
 
     # -- construction --------------------------------------------------------------
 
@@ -506,13 +573,6 @@ class Scenario:
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{c.name}={c.share:g}" for c in self.contact_types)
             raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
-        for i, outage in enumerate(self.promises.outages):
-            if outage.start_day > self.simulation.days:
-                raise ScenarioError(
-                    f"promises.outages[{i}].start_day",
-                    f"must fall within the {self.simulation.days} simulated days, got {outage.start_day}",
-                    value=outage.start_day,
-                )
         expected = self.expected_first_contacts()
         if expected > MAX_EXPECTED_CONTACTS:
             raise ScenarioError(

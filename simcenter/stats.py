@@ -57,6 +57,15 @@ COUNTERS = (
     "recoveries",  # successful ones
     "concessions",  # recoveries by concession
     "churned",  # customers lost, by interval in which they left
+    # agents as people (daily snapshots at the first interval of each day)
+    "roster_days",  # snapshots taken (one per day)
+    "headcount_sum",  # employed agents, summed over snapshots
+    "morale_sum",  # morale summed over employed agents and snapshots
+    "morale_p10_sum",  # 10th percentile of morale, summed over snapshots
+    "absent_days",  # agent-days absent
+    "quits",  # quit decisions, by day decided
+    "hires",  # new hires' first days
+    "aggressions",  # aggression incidents against agents, by the contact's interval
 )
 
 #: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
@@ -99,6 +108,13 @@ METRICS = {
     "cost_concessions": ("concessions x costs.concession", "currency"),
     "cost_churn": ("churned x costs.lost_customer", "currency"),
     "cost": ("cost_agents + cost_concessions + cost_churn", "currency"),
+    "morale_mean": ("agents' morale averaged over employed agents and days (daily snapshot at midnight; workforce.enabled only)", "level 0-1"),
+    "morale_p10": ("10th percentile of agents' morale, averaged over days (workforce.enabled only)", "level 0-1"),
+    "headcount": ("employed agents, averaged over days (workforce.enabled only)", "agents"),
+    "quits": ("agents who decided to quit (they leave at the end of that day)", "agents"),
+    "hires": ("new hires who started", "agents"),
+    "absence_rate": ("agent-days absent / agent-days employed", "fraction"),
+    "aggressions": ("aggression incidents against agents (workforce.enabled only)", "incidents"),
 }
 
 
@@ -188,6 +204,13 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
         "cost_concessions": cost_concessions,
         "cost_churn": cost_churn,
         "cost": cost_agents + cost_concessions + cost_churn,
+        "morale_mean": _ratio(s["morale_sum"], s["headcount_sum"]),
+        "morale_p10": _ratio(s["morale_p10_sum"], s["roster_days"]),
+        "headcount": _ratio(s["headcount_sum"], s["roster_days"]),
+        "quits": s["quits"],
+        "hires": s["hires"],
+        "absence_rate": _ratio(s["absent_days"], s["headcount_sum"]),
+        "aggressions": s["aggressions"],
     }
 
 

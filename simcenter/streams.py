@@ -42,6 +42,7 @@ class Purpose:
     ANGER = 8  # de-escalation times
     RECOVERY = 9  # 0: ordinary fix, 1: concession
     CALLBACK = 10  # 0: reached?, 10 + type: callback talk times
+    WORKFORCE = 11  # 0: baselines, 1: absence, 2: quits, 3: aggression
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

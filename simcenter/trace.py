@@ -14,6 +14,13 @@ warmup, outcome, wait_s, talk_s, wrapup_s, agent``
 ``interval`` are those of arrival (day 0 is the first warm-up day); ``agent`` is -1 for
 contacts no agent took. The file is written under a temporary name and renamed when the
 run completes.
+
+With ``workforce.enabled``, ``simulate(..., agent_trace=PATH)`` (``simcenter run
+--agent-trace PATH``) writes one row per employed agent per day,
+:data:`simcenter.workforce.AGENT_LOG_COLUMNS`: ``replication, day, agent, morale,
+baseline, employed, present, quitting, occupancy, hired_day`` (morale at the end of the
+day, before the night's recovery; ``day`` 0 is the first warm-up day; ``hired_day`` is
+empty for the first roster).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .center import TRACE_COLUMNS
+from .workforce import AGENT_LOG_COLUMNS
 
 __all__ = ["TraceWriter"]
 
@@ -44,14 +52,23 @@ _TYPES = {
     "talk_s": pa.float64(),
     "wrapup_s": pa.float64(),
     "agent": pa.int32(),
+    # per-agent daily log
+    "morale": pa.float64(),
+    "baseline": pa.float64(),
+    "employed": pa.bool_(),
+    "present": pa.bool_(),
+    "quitting": pa.bool_(),
+    "occupancy": pa.float64(),
+    "hired_day": pa.float64(),
 }
 
 
 class TraceWriter:
     """A sink for trace rows; use as a context manager."""
 
-    def __init__(self, path: str | Path, chunk: int = 50_000):
+    def __init__(self, path: str | Path, chunk: int = 50_000, columns: tuple = TRACE_COLUMNS):
         self.path = Path(path)
+        self.columns = columns
         self.parquet = self.path.suffix.lower() == ".parquet"
         self.chunk = chunk
         self.rows: list[tuple] = []
@@ -64,11 +81,11 @@ class TraceWriter:
     def __enter__(self) -> "TraceWriter":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.parquet:
-            self._pq = pq.ParquetWriter(str(self._tmp), pa.schema([(c, _TYPES[c]) for c in TRACE_COLUMNS]))
+            self._pq = pq.ParquetWriter(str(self._tmp), pa.schema([(c, _TYPES[c]) for c in self.columns]))
         else:
             self._fh = open(self._tmp, "w", newline="", encoding="utf-8")
             self._csv = csv.writer(self._fh)
-            self._csv.writerow(TRACE_COLUMNS)
+            self._csv.writerow(self.columns)
         return self
 
     def __call__(self, row: tuple) -> None:
@@ -81,7 +98,7 @@ class TraceWriter:
             return
         if self.parquet:
             columns = list(zip(*self.rows))
-            table = pa.table({c: pa.array(col, type=_TYPES[c]) for c, col in zip(TRACE_COLUMNS, columns)})
+            table = pa.table({c: pa.array(col, type=_TYPES[c]) for c, col in zip(self.columns, columns)})
             self._pq.write_table(table)
         else:
             self._csv.writerows(self.rows)

@@ -1,0 +1,214 @@
+"""Agents as people: roster, morale, absence, attrition and hiring."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simcenter
+from simcenter.center import CallCenter
+from simcenter.results import confidence_interval
+from simcenter.scenario import Scenario
+
+from .strategies import scenario_data
+from .test_promises import CORE, _separated, _with_promises
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_workforce_settings_while_disabled_change_nothing():
+    plain = Scenario.from_file(ROOT / "scenarios/noncompliance.toml").replace({"simulation.days": 3, "simulation.warmup_days": 1, "simulation.replications": 2})
+    dressed = plain.replace(
+        {
+            "workforce.headcount": 5,
+            "workforce.quit_rate": 0.5,
+            "workforce.absence_rate": 0.9,
+            "morale.per_anger": 1.0,
+            "morale.recovery_days": 0.5,
+        }
+    )
+    a, b = simcenter.simulate(plain).replications(), simcenter.simulate(dressed).replications()
+    assert a.drop(columns=["morale_mean", "morale_p10", "headcount", "absence_rate"]).equals(
+        b.drop(columns=["morale_mean", "morale_p10", "headcount", "absence_rate"])
+    )
+    assert b.morale_mean.isna().all() and (b.quits == 0).all()
+
+
+def test_a_calm_full_roster_reproduces_the_plan():
+    """With more agents than the plan needs, nobody absent or quitting, and no effect of
+    morale on speed, the roster serves the plan exactly like identical servers."""
+    base = Scenario.from_file(ROOT / "scenarios/baseline.toml").replace({"simulation.days": 2, "simulation.replications": 2})
+    roster = base.replace(
+        {
+            "workforce.enabled": True,
+            "workforce.headcount": 60,
+            "workforce.absence_rate": 0.0,
+            "workforce.quit_rate": 0.0,
+            "workforce.slowdown_morale_factor": 0.0,
+        }
+    )
+    a, b = simcenter.simulate(base).replications(), simcenter.simulate(roster).replications()
+    assert a[CORE].equals(b[CORE])
+    assert (b.headcount == 60).all() and (b.quits == 0).all()
+
+
+def spiral(name="spiral", **overrides):
+    s = Scenario.from_file(ROOT / f"scenarios/{name}.toml")
+    return s.replace(overrides) if overrides else s
+
+
+def short_spiral(**overrides):
+    """Eight weeks of the spiral center, the outage from week 2."""
+    base = spiral(
+        **{
+            "simulation.days": 56,
+            "simulation.warmup_days": 14,
+            "simulation.replications": 4,
+            "promises.outages": [{"start_day": 8, "end_day": 56, "noncompliance": 0.45}],
+        }
+    )
+    return base.replace(overrides) if overrides else base
+
+
+def test_more_noncompliance_lowers_morale_and_raises_quits():
+    calm = simcenter.simulate(short_spiral(**{"promises.outages": []}))
+    broken = simcenter.simulate(short_spiral())
+    assert _separated(broken, calm, "morale_mean")
+    assert _separated(broken, calm, "morale_p10")
+    assert _separated(calm, broken, "quits")
+    assert _separated(calm, broken, "aggressions")
+
+
+def test_more_empowerment_raises_morale():
+    bound = simcenter.simulate(short_spiral(**{"recovery.empowerment": 0.0}))
+    free = simcenter.simulate(short_spiral(**{"recovery.empowerment": 0.9}))
+    assert _separated(bound, free, "morale_mean")
+
+
+def test_longer_hiring_delay_lowers_headcount():
+    quick = simcenter.simulate(short_spiral(**{"workforce.hiring_delay_days": 7}))
+    slow = simcenter.simulate(short_spiral(**{"workforce.hiring_delay_days": 60}))
+    assert _separated(slow, quick, "headcount")
+    assert slow.metric("hires")[0] < quick.metric("hires")[0]
+
+
+def test_new_hires_are_slower_and_learn():
+    s = short_spiral(**{"workforce.new_hire_slowdown": 2.0, "workforce.learning_weeks": 1.0})
+    center = CallCenter(s, 1, 0)
+    roster = center.roster
+    agent = roster._hire(now=0.0)
+    assert roster.speed(agent, 0.0) == pytest.approx(2.0 * (1 + 0.3 * (1 - roster.morale[agent])))
+    week = 7 * 86_400.0
+    assert roster.speed(agent, week) < roster.speed(agent, 0.0)
+    assert roster.speed(agent, 8 * week) == pytest.approx(1 + 0.3 * (1 - roster.morale[agent]), rel=1e-3)
+
+
+def test_selective_hiring_narrows_resilience():
+    def baselines(selectivity):
+        s = short_spiral(**{"workforce.hiring_selectivity": selectivity, "workforce.headcount": 400, "workforce.target_headcount": 400})
+        return np.array(CallCenter(s, 1, 0).roster.baseline)
+
+    loose, strict = baselines(0.0), baselines(1.0)
+    assert strict.std() < loose.std() / 2
+    assert strict.mean() > loose.mean()
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    runs = {}
+    for name in ("spiral", "spiral_recovered"):
+        runs[name] = simcenter.simulate(spiral(name, **{"simulation.replications": 3}))
+    return runs
+
+
+def _change(results, metric):
+    """Per-replication change of a metric from the first to the last four weeks, as a
+    Student-t interval over replications."""
+    days = results.scenario.simulation.days
+    first = results.replications(days=range(0, 28))[metric].to_numpy()
+    last = results.replications(days=range(days - 28, days))[metric].to_numpy()
+    return confidence_interval(last - first)
+
+
+def test_spiral_declines(spirals):
+    r = spirals["spiral"]
+    for metric in ("morale_mean", "headcount", "service_level"):
+        mean, low, high = _change(r, metric)
+        assert high < 0, f"{metric} should fall: change {mean:.3g} [{low:.3g}, {high:.3g}]"
+
+
+def test_recovery_policy_stops_the_spiral(spirals):
+    """With the recovery policy, morale and headcount do not end lower than they started
+    (their change's interval is not below zero), and the center ends far better off than
+    without it. The outage's extra contacts still cost some service level."""
+    rec, spi = spirals["spiral_recovered"], spirals["spiral"]
+    for metric in ("morale_mean", "headcount"):
+        mean, low, high = _change(rec, metric)
+        assert high >= 0, f"{metric} fell: change {mean:.3g} [{low:.3g}, {high:.3g}]"
+    days = rec.scenario.simulation.days
+    end_rec = rec.replications(days=range(days - 28, days))
+    end_spi = spi.replications(days=range(days - 28, days))
+    for metric in ("morale_mean", "headcount", "service_level"):
+        assert end_rec[metric].min() > end_spi[metric].max(), metric
+
+
+def test_agent_trace(tmp_path):
+    s = short_spiral(**{"simulation.days": 3, "simulation.warmup_days": 0, "simulation.replications": 1})
+    simcenter.simulate(s, agent_trace=tmp_path / "agents.parquet")
+    log = pd.read_parquet(tmp_path / "agents.parquet")
+    assert sorted(log.day.unique()) == [0, 1, 2]
+    assert log.groupby("day").agent.nunique().min() >= 50
+    assert log.morale.between(0, 1).all() and log.baseline.between(0.05, 1).all()
+    with pytest.raises(simcenter.SimcenterError):
+        simcenter.simulate(Scenario.from_file(ROOT / "scenarios/erlang_a.toml"), agent_trace=tmp_path / "x.csv")
+
+
+@st.composite
+def workforce_scenarios(draw):
+    data = _with_promises(draw(scenario_data(max_rate=60.0, max_agents=8)), draw)
+    data["workforce"] = {
+        "enabled": True,
+        "headcount": draw(st.integers(1, 12)),
+        "target_headcount": draw(st.integers(0, 12)),
+        "hiring_delay_days": draw(st.integers(0, 3)),
+        "hiring_selectivity": draw(st.floats(0, 1)),
+        "absence_rate": draw(st.floats(0, 1)),
+        "quit_rate": draw(st.floats(0, 1)),
+        "quit_morale_factor": draw(st.floats(0, 20)),
+        "slowdown_morale_factor": draw(st.floats(0, 10)),
+        "new_hire_slowdown": draw(st.floats(1, 3)),
+    }
+    data["morale"] = {
+        "per_anger": draw(st.floats(0, 1)),
+        "aggression_prob_per_anger": draw(st.floats(0, 1)),
+        "aggression": draw(st.floats(0, 1)),
+        "failed_recovery": draw(st.floats(0, 1)),
+        "recovery_success": draw(st.floats(0, 1)),
+        "occupancy_threshold": draw(st.floats(0, 1)),
+        "occupancy_penalty": draw(st.floats(0, 1)),
+        "recovery_days": draw(st.floats(0.1, 30)),
+    }
+    data["simulation"]["days"] = draw(st.integers(1, 4))
+    return data
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(workforce_scenarios())
+def test_morale_stays_in_bounds_and_headcount_never_negative(data):
+    scenario = Scenario.from_dict(data)
+    rows = []
+    center = CallCenter(scenario, scenario.simulation.seed, 0, agent_log=rows.append)
+    c = center.run().arrays()
+    morale = np.array([r[3] for r in rows]) if rows else np.array([])
+    assert ((morale >= 0) & (morale <= 1)).all()
+    assert all(0 <= m <= 1 for m in center.roster.morale)
+    assert (c["headcount_sum"] >= 0).all() and (c["absent_days"] <= c["headcount_sum"]).all()
+    assert center.roster.headcount >= 0 and center.on_duty >= 0
+    # never more agents on duty than employed and present
+    assert center.on_duty <= center.roster.headcount
+    np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"] + c["waiting_at_end"])
+    np.testing.assert_array_equal(c["promises_made"], c["promises_kept"] + c["promises_broken"] + c["promises_open"])
+    assert c["busy_s"].sum() <= c["staffed_s"].sum() * (1 + 1e-9) + 1e-6
