@@ -4,8 +4,10 @@ force in each interval.
 The clock runs in seconds from midnight of day 0, the first warm-up day. A day is cut into
 reporting intervals of ``simulation.interval_minutes``; interval ``k`` of the run covers
 ``[k * interval_s, (k + 1) * interval_s)``. An interval is *open* when it falls inside the
-opening hours of a day the center opens. Arrival rates and staffing are constant within
-an interval, which is how planners specify them.
+opening hours of a day the center opens; with ``calendar.after_hours = "conceded"`` the
+intervals of the concession window after closing are *conceded*: closed by contract, but
+staffed by the closing agents and serving callers. Arrival rates and staffing are constant
+within an interval, which is how planners specify them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Timeline:
     rate_per_s: tuple  # first-contact arrival rate per interval, contacts/second
     staffing: tuple  # agents on duty per interval
     opening_times: tuple  # start of each open period, seconds
+    conceded: tuple  # bool per interval: closed, but callers are served (concession window)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Timeline":
@@ -53,6 +56,16 @@ class Timeline:
                     is_open.append(False)
                     rate.append(closed_rate)
                     staffing.append(0)
+        conceded = [False] * len(is_open)
+        if scenario.calendar.after_hours == "conceded":
+            window = scenario.calendar.concession_window_minutes // scenario.simulation.interval_minutes
+            for k in range(1, len(is_open)):
+                if is_open[k - 1] and not is_open[k]:
+                    for j in range(k, min(k + window, len(is_open))):
+                        if is_open[j]:
+                            break
+                        conceded[j] = True
+                        staffing[j] = staffing[k - 1]  # the closing agents stay on
         interval_s = scenario.interval_s
         openings = tuple(
             k * interval_s for k in range(len(is_open)) if is_open[k] and (k == 0 or not is_open[k - 1])
@@ -66,6 +79,7 @@ class Timeline:
             rate_per_s=tuple(rate),
             staffing=tuple(staffing),
             opening_times=openings,
+            conceded=tuple(conceded),
         )
 
     @property

@@ -17,7 +17,11 @@ What happens
   finish the inbound queue (close-out) before they leave. Handling a contact keeps an agent
   busy for the talk time plus the contact type's wrap-up time.
 * **After hours.** A contact arriving while the center is closed is lost, or returns after
-  the next opening, as ``calendar.after_hours`` says.
+  the next opening, or, out of contract, is served by the closing agents kept on for the
+  concession window (overtime), as ``calendar.after_hours`` says.
+* **Out-of-policy requests** (``[policy]``). Some answered contacts ask for what the rules
+  do not allow; the agent refuses, the customer gets angrier, unless management overrules
+  the agent and concedes.
 * **Promises** (:mod:`simcenter.promises`). An answered contact may end with a promise. A
   broken one brings the customer back, angrier (:mod:`simcenter.customer`); on that repeat
   contact the agent attempts recovery. Callback promises wait in a callback queue that the
@@ -71,6 +75,7 @@ class CallCenter:
         self.stats = Accumulator(tl.n_intervals, tl.interval_s)
         self.trace = trace
         self.replication = replication
+        self._seed = seed
 
         # Random streams, one per purpose (see simcenter.streams).
         def rng(purpose: int, index: int = 0):
@@ -140,7 +145,12 @@ class CallCenter:
 
         # Agents as people (None: the plan's identical servers).
         self.roster = Roster(scenario, seed, replication, self.stats, agent_log) if scenario.workforce.enabled else None
-        self._track = self._promises_on or self.roster is not None  # remember what each agent handles
+        pol = scenario.policy
+        self._policy_on = pol.out_of_policy_prob > 0.0
+        if self._policy_on:
+            self._request_u = uniforms(Purpose.POLICY, 0)
+            self._override_u = uniforms(Purpose.POLICY, 1)
+        self._track = self._promises_on or self._policy_on or self.roster is not None  # remember what each agent handles
         self._plan = 0  # agents the staffing plan asks for now
         self._dismissed: set[int] = set()  # busy agents who must stop when they finish
         self._reserved_on: set[int] = set()  # agents on duty who take callbacks first
@@ -181,7 +191,7 @@ class CallCenter:
             self.roster.new_day(0, 0.0)
             for day in range(1, tl.days):
                 Timeout(env, day * 86_400.0, day).callbacks.append(self._on_midnight)
-        for when, agents in tl.staffing_changes():
+        for when, agents in self._plan_changes():
             if when == 0.0:
                 self._plan = agents
                 self._apply_staffing()
@@ -191,6 +201,67 @@ class CallCenter:
         env.run(until=tl.horizon_s)
         self._finish()
         return self.stats
+
+    def _plan_changes(self) -> list[tuple[float, int]]:
+        """(time, agents planned on duty) at the start and at every change: from the
+        interval plan, or from the shifts (starts, ends and breaks), with each shift-day's
+        present agents drawn binomially when ``agents.shrinkage`` applies."""
+        sc = self.scenario
+        if not sc.shifts:
+            return self.timeline.staffing_changes()
+        from .scenario import WEEKDAYS
+
+        shrink = sc.agents.shrinkage if self.roster is None else 0.0
+        rng = generator(self._seed, self.replication, Purpose.SHIFTS)
+        deltas: dict[float, int] = {}
+
+        def add(t: float, n: int) -> None:
+            deltas[t] = deltas.get(t, 0) + n
+
+        for day in range(sc.total_days):
+            weekday = WEEKDAYS[sc.weekday(day)]
+            for shift in sc.shifts:
+                if weekday not in shift.days or shift.headcount == 0:
+                    continue
+                n = int(rng.binomial(shift.headcount, 1.0 - shrink)) if shrink > 0.0 else shift.headcount
+                hours, minutes = shift.start.split(":")
+                start = day * 86_400.0 + int(hours) * 3600.0 + int(minutes) * 60.0
+                add(start, n)
+                add(start + shift.length_h * 3600.0, -n)
+                for brk in shift.breaks:
+                    away = start + brk.after_h * 3600.0
+                    add(away, -n)
+                    add(away + brk.minutes * 60.0, n)
+        tl = self.timeline
+        if any(tl.conceded):
+            levels = sorted(deltas)
+            running, level_at = 0, []
+            for t in levels:
+                running += deltas[t]
+                level_at.append((t, running))
+            import bisect
+
+            for k in range(1, tl.n_intervals):
+                if tl.conceded[k] and not tl.conceded[k - 1]:
+                    close = k * tl.interval_s
+                    i = bisect.bisect_left(levels, close) - 1
+                    keep = level_at[i][1] if i >= 0 else 0
+                    end = close
+                    while end < tl.horizon_s and tl.conceded[int(end // tl.interval_s)]:
+                        end += tl.interval_s
+                    if keep:
+                        add(close, keep)
+                        add(end, -keep)
+        level, out = 0, [(0.0, 0)]
+        for t in sorted(deltas):
+            if t >= self.timeline.horizon_s:
+                break
+            level += deltas[t]
+            if t <= 0.0:
+                out[0] = (0.0, level)
+            elif level != out[-1][1]:
+                out.append((t, level))
+        return out
 
     def _finish(self) -> None:
         end = self.timeline.horizon_s
@@ -205,6 +276,9 @@ class CallCenter:
             st.promises_open[cb.interval] += 1
         if self.roster is not None:
             self.roster.finish(self.timeline.days - 1, end)
+        for k, conceded in enumerate(self.timeline.conceded):
+            if conceded:  # agents kept on for the concession window: all of it is overtime
+                st.overtime_s[k] = st.staffed_s[k]
 
     def _interval(self, t: float) -> int:
         return min(int(t // self.timeline.interval_s), self.timeline.n_intervals - 1)
@@ -254,7 +328,10 @@ class CallCenter:
             st.first_contacts[k] += 1
         elif origin == Origin.REPEAT:
             st.repeat_contacts[k] += 1
-        if not self.timeline.is_open[k]:
+        if self.timeline.conceded[k]:
+            contact.conceded = True
+            st.conceded[k] += 1
+        elif not self.timeline.is_open[k]:
             st.after_hours[k] += 1
             if self._defer:
                 st.deferred[k] += 1
@@ -334,6 +411,8 @@ class CallCenter:
         st.answered[k] += 1
         if wait <= self._target_s:
             st.answered_in_target[k] += 1
+            if contact.conceded:
+                st.conceded_in_target[k] += 1
         st.wait_answered_s[k] += wait
         st.handle_s[k] += work
         st.handle_base_s[k] += contact.handle + wrapup
@@ -407,9 +486,10 @@ class CallCenter:
             task = self._serving.pop(agent)
             if type(task) is Contact:
                 recovery = self._end_contact(task, now, agent) if self._promises_on else 0
+                overridden = self._policy_on and self._out_of_policy(task, now)
                 if self.roster is not None:
                     anger = task.customer.anger_at(now, self._decay) if task.customer.anger > 0.0 else 0.0
-                    self.roster.after_contact(agent, anger, recovery, task.interval)
+                    self.roster.after_contact(agent, anger, recovery, task.interval, task.conceded, overridden)
             else:
                 self._end_callback(task, now)
         if self._dismissed and agent in self._dismissed:
@@ -428,6 +508,23 @@ class CallCenter:
         self._dispatch(agent, now)
 
     # -- promises -----------------------------------------------------------------------
+
+    def _out_of_policy(self, contact: Contact, now: float) -> bool:
+        """A request against the rules: the agent refuses; management may overrule them
+        (a concession). Returns whether management overrode the agent."""
+        pol = self.scenario.policy
+        if self._request_u() >= pol.out_of_policy_prob:
+            return False
+        st = self.stats
+        k = contact.interval
+        st.out_of_policy[k] += 1
+        if pol.override_prob > 0.0 and self._override_u() < pol.override_prob:
+            st.overrides[k] += 1
+            st.concessions[k] += 1
+            return True
+        if pol.refusal_anger > 0.0:
+            contact.customer.add_anger(pol.refusal_anger, now, self._decay)
+        return False
 
     def _end_contact(self, contact: Contact, now: float, agent: int) -> int:
         """The contact is over: recovery on a repeat contact, and perhaps a promise.
@@ -563,6 +660,7 @@ class CallCenter:
     # -- agents -------------------------------------------------------------------------
 
     def _on_staffing(self, event) -> None:
+        self._account_staffed(self.env.now)
         self._plan = event._value
         self._apply_staffing()
 
@@ -627,8 +725,13 @@ class CallCenter:
             heapq.heappush(self._free_ids, agent)
 
     def _account_staffed(self, now: float) -> None:
+        """Agent time on duty since the last change; the part beyond the plan (agents
+        finishing a contact after their time, close-out after closing) is overtime."""
         if self.on_duty:
-            self.stats.spread(self.stats.staffed_s, self._staffed_since, now, self.on_duty)
+            since = self._staffed_since
+            self.stats.spread(self.stats.staffed_s, since, now, self.on_duty)
+            if self.on_duty > self._plan:
+                self.stats.spread(self.stats.overtime_s, since, now, self.on_duty - self._plan)
         self._staffed_since = now
 
     # -- trace --------------------------------------------------------------------------

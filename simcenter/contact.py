@@ -45,7 +45,7 @@ class Contact:
     ``repeat`` marks failure demand: a contact caused by a broken promise, or a redial or
     next-day return of one."""
 
-    __slots__ = ("id", "customer", "origin", "repeat", "ctype", "handle", "patience", "arrival", "interval", "state")
+    __slots__ = ("id", "customer", "origin", "repeat", "ctype", "handle", "patience", "arrival", "interval", "state", "conceded")
 
     def __init__(self, id: int, customer, origin: str, ctype: int, handle: float, patience: float, repeat: bool = False):
         self.id = id
@@ -58,3 +58,4 @@ class Contact:
         self.arrival = 0.0
         self.interval = 0
         self.state = WAITING
+        self.conceded = False  # served out of contract, after closing

@@ -57,6 +57,8 @@ __all__ = [
     "Distribution",
     "Patience",
     "Agents",
+    "Shift",
+    "Break",
     "ServiceLevel",
     "Delay",
     "Outage",
@@ -65,6 +67,7 @@ __all__ = [
     "Customers",
     "Recovery",
     "Costs",
+    "Policy",
     "Workforce",
     "Morale",
     "parse_override",
@@ -110,7 +113,8 @@ class Calendar:
     close: str = param(ClockTime(), "24:00", unit="HH:MM", doc='Closing time on open days ("24:00" for midnight); later than `open` and on an interval boundary. Callers already queued at closing are still served by the agents on duty (close-out).')
     weekdays: tuple = param(ListOf(Choice(*WEEKDAYS), 1, 7, unique=True), WEEKDAYS, unit="-", doc="Days of the week the center opens.")
     start_weekday: str = param(Choice(*WEEKDAYS), "mon", unit="-", doc="Weekday of the first simulated day (the first warm-up day, if any).")
-    after_hours: str = param(Choice("lost", "next_day"), "lost", unit="-", doc="What happens to a contact that arrives while the center is closed: `lost` (counted in `lost_after_hours`) or `next_day` (the customer tries again after the next opening).")
+    after_hours: str = param(Choice("lost", "next_day", "conceded"), "lost", unit="-", doc="What happens to a contact that arrives while the center is closed: `lost` (counted in `lost_after_hours`), `next_day` (the customer tries again after the next opening), or `conceded` (out of contract, callers in the `concession_window_minutes` after closing are still served by the agents on duty at closing, who stay on as overtime; later ones are lost).")
+    concession_window_minutes: int = param(Integer(0, 1440), 60, unit="minutes", doc="With `after_hours = \"conceded\"`: how long after closing callers are still served; a multiple of `simulation.interval_minutes`.")
     next_day_spread_minutes: float = param(Number(0, 1440), 60.0, unit="minutes", doc="With `after_hours = \"next_day\"`, deferred contacts return spread uniformly over this window after the next opening.")
 
     @property
@@ -122,6 +126,8 @@ class Calendar:
         return _minutes(self.close)
 
     def _check(self, path: str) -> None:
+        if self.after_hours == "conceded" and self.close_minute + self.concession_window_minutes > 1440 + self.open_minute:
+            raise ScenarioError(f"{path}.concession_window_minutes", f"must end before the next opening, got {self.concession_window_minutes}", value=self.concession_window_minutes)
         if self.close_minute <= self.open_minute:
             raise ScenarioError(
                 f"{path}.close",
@@ -325,10 +331,22 @@ class Recovery:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Policy:
+    """Requests against the rules (seed 002): a customer asks for what the service contract
+    does not allow, the agent correctly refuses, and management may overrule the agent to
+    please the customer."""
+
+    out_of_policy_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that an answered contact includes a request against the rules.")
+    override_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that management concedes such a request against the agent's refusal (a concession, and a morale hit for the agent, `morale.management_override`).")
+    refusal_anger: float = param(Number(0, 100), 0.5, unit="anger", doc="Anger added to a customer whose out-of-policy request is refused.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Costs:
     """Cost rates, in one currency of the planner's choice."""
 
     agent_hour: float = param(Number(0, 1e6), 30.0, unit="currency/h", doc="Cost of one agent hour on duty.")
+    overtime_premium: float = param(Number(0, 1e6), 15.0, unit="currency/h", doc="Extra cost of an overtime hour on top of `agent_hour`.")
     concession: float = param(Number(0, 1e9), 25.0, unit="currency", doc="Cost of one concession made in a recovery.")
     lost_customer: float = param(Number(0, 1e9), 500.0, unit="currency", doc="Cost of one churned customer (lost lifetime value).")
 
@@ -389,16 +407,47 @@ class Morale:
     failed_recovery: float = param(Number(0, 1), 0.01, unit="morale", doc="Morale lost per failed recovery.")
     recovery_success: float = param(Number(0, 1), 0.006, unit="morale", doc="Morale gained per successful recovery.")
     empowered_decision: float = param(Number(0, 1), 0.01, unit="morale", doc="Morale gained per concession the agent was empowered to make.")
+    management_override: float = param(Number(0, 1), 0.05, unit="morale", doc="Morale lost when management concedes to a customer against the agent's correct refusal.")
+    conceded_contact: float = param(Number(0, 1), 0.01, unit="morale", doc="Morale lost per after-hours caller an agent is kept late to serve (`calendar.after_hours = \"conceded\"`).")
     occupancy_threshold: float = param(Number(0, 1), 0.85, unit="fraction", doc="Daily occupancy above which an agent tires.")
     occupancy_penalty: float = param(Number(0, 1), 0.05, unit="morale", doc="Morale lost after a day at 100% occupancy (linear from the threshold).")
     recovery_days: float = param(Number(0, 3660, exclusive_min=True), 3.0, unit="days", doc="Time constant of the drift back toward the baseline, off shift.")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Agents:
-    """Agents on duty."""
+class Break:
+    """A break in a shift: all agents of the shift step away together (split a team into
+    several shifts to stagger breaks)."""
 
-    staffing: Any = param(OneOrList(Integer(0, MAX_AGENTS)), unit="agents", doc="Agents on duty while the center is open: one number, or a list with one number per interval of the open hours. An agent whose interval ends finishes the contact in hand before leaving.")
+    after_h: float = param(Number(0, 24), unit="h", doc="Hours from the shift's start to the break.")
+    minutes: float = param(Number(0, 240, exclusive_min=True), unit="minutes", doc="Length of the break.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shift:
+    """An explicit shift: when it starts, how long it lasts, its breaks, the days it runs,
+    and how many agents work it."""
+
+    name: str = param(Text(60), unit="-", doc="Name of the shift.")
+    start: str = param(ClockTime(), unit="HH:MM", doc="Start time; a shift may run past midnight.")
+    length_h: float = param(Number(0, 24, exclusive_min=True), unit="h", doc="Length of the shift, breaks included.")
+    days: tuple = param(ListOf(Choice(*WEEKDAYS), 1, 7, unique=True), WEEKDAYS, unit="-", doc="Weekdays on which the shift starts.")
+    headcount: int = param(Integer(0, MAX_AGENTS), unit="agents", doc="Agents scheduled on the shift.")
+    breaks: tuple = param(TableList(Break, 0, 10), (), unit="-", doc="Breaks, e.g. `[{ after_h = 2.0, minutes = 15 }, { after_h = 4.5, minutes = 30 }]`.")
+
+    def _check(self, path: str) -> None:
+        for i, brk in enumerate(self.breaks):
+            if brk.after_h * 60 + brk.minutes > self.length_h * 60:
+                raise ScenarioError(f"{path}.breaks[{i}]", f"must end within the shift's {self.length_h:g} hours, got a break from {brk.after_h:g} h for {brk.minutes:g} minutes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agents:
+    """Agents on duty: a staffing plan per interval (``staffing``), or explicit
+    ``[[shifts]]``."""
+
+    staffing: Any = param(OneOrList(Integer(0, MAX_AGENTS)), None, unit="agents", doc="Agents on duty while the center is open: one number, or a list with one number per interval of the open hours. An agent whose interval ends finishes the contact in hand before leaving. Exclusive with `[[shifts]]`.")
+    shrinkage: float = param(Number(0, 1), 0.0, unit="fraction", doc="With `[[shifts]]` and no workforce model: each scheduled agent is absent on a given day with this probability (with `workforce.enabled`, the roster's absence applies instead).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -415,12 +464,14 @@ _SECTIONS = {
     "contact_types": ContactType,
     "patience": Patience,
     "agents": Agents,
+    "shifts": Shift,
     "service_level": ServiceLevel,
     "promises": Promises,
     "callbacks": Callbacks,
     "customers": Customers,
     "recovery": Recovery,
     "costs": Costs,
+    "policy": Policy,
     "workforce": Workforce,
     "morale": Morale,
 }
@@ -438,13 +489,15 @@ class Scenario:
     arrivals: Arrivals = param(Table(Arrivals), unit="-", doc="Arrival rates of first contacts (see the [arrivals] table).")
     contact_types: tuple = param(TableList(ContactType, 1, 100), unit="-", doc="The contact types, one [[contact_types]] table each; at least one.")
     patience: Patience = param(Table(Patience), Patience(), unit="-", doc="Caller patience and redials; callers never abandon when absent.")
-    agents: Agents = param(Table(Agents), unit="-", doc="Agents on duty per interval (see the [agents] table).")
+    agents: Agents = param(Table(Agents), Agents(), unit="-", doc="Agents on duty per interval, and shrinkage for shifts (see the [agents] table).")
+    shifts: tuple = param(TableList(Shift, 0, 200), (), unit="-", doc="Explicit shifts, one [[shifts]] table each, instead of `agents.staffing`.")
     service_level: ServiceLevel = param(Table(ServiceLevel), ServiceLevel(), unit="-", doc="The answer-time target behind the service level (see the [service_level] table).")
     promises: Promises = param(Table(Promises), Promises(), unit="-", doc="Customers' reaction to broken promises and noncompliance outages (see the [promises] table).")
     callbacks: Callbacks = param(Table(Callbacks), Callbacks(), unit="-", doc="The callback queue and the priority between callers and callbacks (see the [callbacks] table).")
     customers: Customers = param(Table(Customers), Customers(), unit="-", doc="Customers' anger and its effects (see the [customers] table).")
     recovery: Recovery = param(Table(Recovery), Recovery(), unit="-", doc="Recovery of customers on repeat contacts (see the [recovery] table).")
     costs: Costs = param(Table(Costs), Costs(), unit="-", doc="Cost rates for the `cost` metrics (see the [costs] table).")
+    policy: Policy = param(Table(Policy), Policy(), unit="-", doc="Out-of-policy requests and management overrides (see the [policy] table).")
     workforce: Workforce = param(Table(Workforce), Workforce(), unit="-", doc="Agents as people: roster, absence, attrition, hiring (see the [workforce] table).")
     morale: Morale = param(Table(Morale), Morale(), unit="-", doc="Agents' morale dynamics (see the [morale] table).")
 
@@ -552,6 +605,15 @@ class Scenario:
                     f"must fall on an interval boundary (simulation.interval_minutes = {m}), got {getattr(self.calendar, key)!r}",
                     value=getattr(self.calendar, key),
                 )
+        if (self.agents.staffing is None) == (not self.shifts):
+            given = "both" if self.shifts else "neither"
+            raise ScenarioError("agents.staffing", f"give exactly one of agents.staffing and [[shifts]], got {given}")
+        if self.calendar.after_hours == "conceded" and self.calendar.concession_window_minutes % m:
+            raise ScenarioError(
+                "calendar.concession_window_minutes",
+                f"must be a multiple of simulation.interval_minutes ({m}), got {self.calendar.concession_window_minutes}",
+                value=self.calendar.concession_window_minutes,
+            )
         n_open = len(self.open_intervals)
         for key, value in (
             ("agents.staffing", self.agents.staffing),
@@ -599,8 +661,10 @@ class Scenario:
         return [a.calls_per_day * w / total / hours for w in weights]
 
     def staffing_by_interval(self) -> list[int]:
-        """Agents on duty in each open interval."""
+        """Agents on duty in each open interval (zeros when shifts are given)."""
         s = self.agents.staffing
+        if s is None:
+            return [0] * len(self.open_intervals)
         return list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)
 
     def expected_first_contacts(self) -> float:

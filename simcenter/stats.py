@@ -35,6 +35,7 @@ COUNTERS = (
     "redials",  # abandoned callers who decided to call again
     "busy_s",  # agent time spent handling contacts and callbacks (time-weighted)
     "staffed_s",  # agent time on duty (time-weighted)
+    "overtime_s",  # agent time on duty beyond the plan (time-weighted)
     # promises and failure demand (issue-by-issue extensions of the core)
     "first_contacts",  # first contacts made (open or closed; not redials, returns or repeats)
     "repeat_contacts",  # repeat contacts made after a broken promise (open or closed; not their redials)
@@ -66,6 +67,11 @@ COUNTERS = (
     "quits",  # quit decisions, by day decided
     "hires",  # new hires' first days
     "aggressions",  # aggression incidents against agents, by the contact's interval
+    # concessions against the contract (seed 002)
+    "conceded",  # callers served in the concession window after closing (offered, out of contract)
+    "conceded_in_target",  # of those, answered within target
+    "out_of_policy",  # requests against the rules
+    "overrides",  # of those, conceded by management against the agent
 )
 
 #: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
@@ -82,6 +88,7 @@ METRICS = {
     "occupancy": ("agent busy time (talk + wrap-up) / agent time on duty", "fraction"),
     "aht_s": ("mean handling time (talk + wrap-up) of answered contacts", "s"),
     "agent_hours": ("agent time on duty, close-out after closing included", "h"),
+    "overtime_h": ("agent time on duty beyond the plan (contacts finished after an agent's time, close-out after closing) and all agent time in concession windows", "h"),
     "after_hours": ("contacts arriving while the center is closed", "contacts"),
     "lost_after_hours": ("after-hours contacts lost (calendar.after_hours = 'lost')", "contacts"),
     "deferred": ("after-hours contacts deferred to the next opening (calendar.after_hours = 'next_day')", "contacts"),
@@ -103,11 +110,12 @@ METRICS = {
     "aht_repeat_s": ("mean handling time of answered failure-demand contacts", "s"),
     "aht_inflation": ("handling time of answered contacts / the same contacts' handling time without anger effects", "ratio"),
     "churned": ("customers lost: anger at customers.churn_anger, or not returning after a broken promise", "customers"),
-    "concessions": ("recoveries made by a concession", "concessions"),
+    "concessions": ("concessions: recoveries made by a concession, and management overrides of out-of-policy refusals", "concessions"),
     "cost_agents": ("agent_hours x costs.agent_hour", "currency"),
     "cost_concessions": ("concessions x costs.concession", "currency"),
     "cost_churn": ("churned x costs.lost_customer", "currency"),
-    "cost": ("cost_agents + cost_concessions + cost_churn", "currency"),
+    "cost_overtime": ("overtime_h x costs.overtime_premium (the premium on top of the hours' base cost in cost_agents)", "currency"),
+    "cost": ("cost_agents + cost_overtime + cost_concessions + cost_churn", "currency"),
     "morale_mean": ("agents' morale averaged over employed agents and days (daily snapshot at midnight; workforce.enabled only)", "level 0-1"),
     "morale_p10": ("10th percentile of agents' morale, averaged over days (workforce.enabled only)", "level 0-1"),
     "headcount": ("employed agents, averaged over days (workforce.enabled only)", "agents"),
@@ -115,6 +123,10 @@ METRICS = {
     "hires": ("new hires who started", "agents"),
     "absence_rate": ("agent-days absent / agent-days employed", "fraction"),
     "aggressions": ("aggression incidents against agents (workforce.enabled only)", "incidents"),
+    "conceded": ("callers served out of contract in the concession window after closing (included in offered and the measured service_level)", "contacts"),
+    "service_level_contract": ("service level over the contacts the service contract covers: (answered within target - conceded ones) / (offered - conceded)", "fraction"),
+    "out_of_policy": ("answered contacts with a request against the rules", "contacts"),
+    "overrides": ("out-of-policy requests conceded by management against the agent's refusal (each also a concession)", "contacts"),
 }
 
 
@@ -165,6 +177,7 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
     cost_agents = agent_hours * costs.agent_hour
     cost_concessions = s["concessions"] * costs.concession
     cost_churn = s["churned"] * costs.lost_customer
+    cost_overtime = s["overtime_s"] / 3600.0 * costs.overtime_premium
     return {
         "offered": s["offered"],
         "answered": s["answered"],
@@ -178,6 +191,7 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
         "occupancy": _ratio(s["busy_s"], s["staffed_s"]),
         "aht_s": _ratio(s["handle_s"], s["answered"]),
         "agent_hours": s["staffed_s"] / 3600.0,
+        "overtime_h": s["overtime_s"] / 3600.0,
         "after_hours": s["after_hours"],
         "lost_after_hours": s["lost_after_hours"],
         "deferred": s["deferred"],
@@ -203,7 +217,8 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
         "cost_agents": cost_agents,
         "cost_concessions": cost_concessions,
         "cost_churn": cost_churn,
-        "cost": cost_agents + cost_concessions + cost_churn,
+        "cost_overtime": cost_overtime,
+        "cost": cost_agents + cost_overtime + cost_concessions + cost_churn,
         "morale_mean": _ratio(s["morale_sum"], s["headcount_sum"]),
         "morale_p10": _ratio(s["morale_p10_sum"], s["roster_days"]),
         "headcount": _ratio(s["headcount_sum"], s["roster_days"]),
@@ -211,6 +226,10 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
         "hires": s["hires"],
         "absence_rate": _ratio(s["absent_days"], s["headcount_sum"]),
         "aggressions": s["aggressions"],
+        "conceded": s["conceded"],
+        "service_level_contract": _ratio(s["answered_in_target"] - s["conceded_in_target"], s["offered"] - s["conceded"]),
+        "out_of_policy": s["out_of_policy"],
+        "overrides": s["overrides"],
     }
 
 

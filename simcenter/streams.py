@@ -43,6 +43,8 @@ class Purpose:
     RECOVERY = 9  # 0: ordinary fix, 1: concession
     CALLBACK = 10  # 0: reached?, 10 + type: callback talk times
     WORKFORCE = 11  # 0: baselines, 1: absence, 2: quits, 3: aggression
+    SHIFTS = 12  # shrinkage of scheduled shifts
+    POLICY = 13  # 0: out-of-policy request?, 1: management override?
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -33,7 +33,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .center import TRACE_COLUMNS
-from .workforce import AGENT_LOG_COLUMNS
 
 __all__ = ["TraceWriter"]
 

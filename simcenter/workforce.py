@@ -115,11 +115,16 @@ class Roster:
         m = self.morale[agent] + delta
         self.morale[agent] = 0.0 if m < 0.0 else (1.0 if m > 1.0 else m)
 
-    def after_contact(self, agent: int, anger: float, recovery: int, interval: int) -> None:
+    def after_contact(self, agent: int, anger: float, recovery: int, interval: int, conceded: bool = False, overridden: bool = False) -> None:
         """Morale after a contact. ``recovery``: 0 none, 1 failed, 2 recovered, 3 recovered
-        by a concession."""
+        by a concession; ``conceded``: an after-hours caller served out of contract;
+        ``overridden``: management conceded against the agent's refusal."""
         mo = self.mo
         delta = 0.0
+        if conceded:
+            delta -= mo.conceded_contact
+        if overridden:
+            delta -= mo.management_override
         if anger > 0.0:
             delta -= mo.per_anger * min(anger, 5.0)
             if mo.aggression_prob_per_anger > 0.0 and self._aggression_u() < mo.aggression_prob_per_anger * anger:

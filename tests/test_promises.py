@@ -200,7 +200,9 @@ def test_costs_add_up():
     assert np.allclose(reps.cost_agents, reps.agent_hours * c.agent_hour)
     assert np.allclose(reps.cost_concessions, reps.concessions * c.concession)
     assert np.allclose(reps.cost_churn, reps.churned * c.lost_customer)
-    assert np.allclose(reps.cost, reps.cost_agents + reps.cost_concessions + reps.cost_churn)
+    assert np.allclose(reps.cost_overtime, reps.overtime_h * c.overtime_premium)
+    assert np.allclose(reps.cost, reps.cost_agents + reps.cost_overtime + reps.cost_concessions + reps.cost_churn)
+    assert (reps.overtime_h > 0).all()  # the close-out after 20:00 is overtime
 
 
 # -- 4. conservation of promises -----------------------------------------------------------
