@@ -4,6 +4,8 @@
 
     simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
                        [--out DIR] [--trace FILE] [--agent-trace FILE]
+                       [--precision 0.02 [--max-replications 200] [--metrics a,b]]
+    simcenter compare A.toml [B.toml] [--set K=V ...] [--a K=V ...] [--b K=V ...] [--json]
     simcenter validate FILE [--set KEY=VALUE ...]
     simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
@@ -86,11 +88,26 @@ def cmd_run(args) -> int:
         _check_writable(Path(args.trace), "--trace")
     if args.agent_trace:
         _check_writable(Path(args.agent_trace), "--agent-trace")
-    results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
+    achieved = None
+    if args.precision is not None:
+        from .experiment import simulate_to_precision
+
+        if args.trace or args.agent_trace:
+            raise SimcenterError("--precision cannot be combined with --trace or --agent-trace")
+        metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else ["service_level", "asa_s"]
+        results, achieved = simulate_to_precision(
+            scenario, args.precision, metrics, max_replications=args.max_replications, seed=args.seed
+        )
+    else:
+        results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
         results.write(args.out)
     if args.json:
-        print(json.dumps(results.to_json(), indent=2, allow_nan=False))
+        doc = results.to_json()
+        doc["warmup_suggestion"] = results.warmup_report()
+        if achieved is not None:
+            doc["precision"] = {"target": args.precision, "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
+        print(json.dumps(doc, indent=2, allow_nan=False))
         return 0
     print(f"scenario: {scenario.name}   seed: {results.seed}   replications: {results.n_replications}   "
           f"days: {scenario.simulation.days} (+{scenario.simulation.warmup_days} warm-up)")
@@ -98,8 +115,47 @@ def cmd_run(args) -> int:
     for row in results.summary().itertuples():
         rows.append([row.metric, _fmt(row.mean, row.unit), _fmt(row.ci_low, row.unit), _fmt(row.ci_high, row.unit), row.unit])
     _print_table(rows, ["metric", "mean", "ci_low", "ci_high", "unit"])
+    if achieved is not None:
+        met = all(p <= args.precision for p in achieved.values())
+        shown = ", ".join(f"{m} {p:.4f}" for m, p in achieved.items())
+        print(f"precision target {args.precision:g} {'reached' if met else 'NOT reached'} after {results.n_replications} "
+              f"replications (relative half-width: {shown})")
+    warm = results.warmup_report()
+    if warm is not None:
+        print(f"warm-up check, MSER-5 on the per-{warm['by']} mean_wait_s ({warm['observations']} points; reported, not applied): "
+              + (f"the first {warm['truncate_h']:g} h of the reported run look like a start-up; consider a longer warm-up"
+                 if warm["truncate"] else "no further warm-up suggested"))
     if args.out:
         print(f"tables written to {args.out}/ (summary, by_day, by_interval, replications; CSV and Parquet)")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .experiment import compare
+    from .scenario import Scenario, parse_override
+
+    def load(path, extra):
+        scenario = Scenario.from_file(path)
+        changes = dict(parse_override(t) for t in (args.set or []) + (extra or []))
+        return scenario.replace(changes) if changes else scenario
+
+    a = load(args.a, args.set_a)
+    b = load(args.b or args.a, args.set_b)
+    if a == b:
+        raise SimcenterError("the two scenarios are identical; give a second file or --b KEY=VALUE")
+    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    table = compare(a, b, replications=args.replications, seed=args.seed, metrics=metrics)
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+        return 0
+    n = args.replications or a.simulation.replications
+    print(f"A: {a.name}   B: {b.name}   {n} paired replications (common random numbers), diff = B - A, 95% interval")
+    rows = [
+        [r.metric, _fmt(r.mean_a, r.unit), _fmt(r.mean_b, r.unit), _fmt(r.diff, r.unit), _fmt(r.ci_low, r.unit),
+         _fmt(r.ci_high, r.unit), "yes" if r.significant else "no"]
+        for r in table.itertuples()
+    ]
+    _print_table(rows, ["metric", "A", "B", "diff", "ci_low", "ci_high", "significant"])
     return 0
 
 
@@ -187,7 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="write summary, per-day, per-interval and per-replication tables (CSV and Parquet)")
     r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
     r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
+    r.add_argument("--precision", type=float, help="add replications until each --metrics has this relative 95%% half-width (e.g. 0.02)")
+    r.add_argument("--max-replications", type=int, default=200, help="with --precision: stop here at the latest (default 200)")
+    r.add_argument("--metrics", help="with --precision: comma-separated metrics (default service_level,asa_s)")
     r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("compare", help="compare two scenarios with common random numbers")
+    c.add_argument("a", metavar="A", help="scenario file A")
+    c.add_argument("b", metavar="B", nargs="?", help="scenario file B (default: A again, changed by --b)")
+    c.add_argument("--set", action="append", metavar="KEY=VALUE", help="override applied to both")
+    c.add_argument("--a", dest="set_a", action="append", metavar="KEY=VALUE", help="override applied to A only")
+    c.add_argument("--b", dest="set_b", action="append", metavar="KEY=VALUE", help="override applied to B only")
+    c.add_argument("--replications", type=int, help="paired replications (default: A's simulation.replications)")
+    c.add_argument("--seed", type=int, help="root seed shared by both (default: A's simulation.seed)")
+    c.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    c.add_argument("--json", action="store_true", help="print the table as JSON records")
+    c.set_defaults(func=cmd_compare)
 
     v = sub.add_parser("validate", help="check a scenario file")
     scenario_args(v)

@@ -170,6 +170,46 @@ class Results:
         sums = {k: v[:, keep] for k, v in self.counters.items()}
         return self._long(metrics_from_sums(sums, self.scenario.costs), index, confidence)
 
+    def warmup_suggestion(self, metric: str = "mean_wait_s", by: str = "interval") -> dict:
+        """MSER-5 on the per-interval (or per-day) series of ``metric``, averaged over
+        replications: how much more of the start of the reported run a warm-up should
+        cover. Reported, never applied: the run keeps ``simulation.warmup_days``.
+
+        Returns ``{"metric", "by", "observations", "truncate", "truncate_h"}``: drop the
+        first ``truncate`` observations (``truncate_h`` hours) of the reported series.
+        """
+        from .experiment import mser5
+
+        if by not in ("interval", "day"):
+            raise ValueError(f"by must be 'interval' or 'day', got {by!r}")
+        table = self.by_interval() if by == "interval" else self.by_day()
+        series = table.loc[table.metric == metric, "mean"].to_numpy()
+        cut = mser5(series)
+        if by == "interval":
+            hours = cut * self.scenario.simulation.interval_minutes / 60.0
+            rows = table.loc[table.metric == metric].iloc[:cut] if cut else None
+            if rows is not None and len(rows):  # open intervals only: measure by their clock
+                last = rows.iloc[-1]
+                hours = (int(last.day) * 24 + int(last.interval + 1) * self.scenario.simulation.interval_minutes / 60.0)
+        else:
+            hours = cut * 24.0
+        return {"metric": metric, "by": by, "observations": int(len(series)), "truncate": int(cut), "truncate_h": float(hours)}
+
+    def warmup_report(self, metric: str = "mean_wait_s") -> dict | None:
+        """The warm-up suggestion where MSER-5 can judge it: on the daily series when the
+        run reports at least 20 days, else on the interval series of a center open around
+        the clock (stationary within the day); otherwise None (too short, or an intraday
+        profile MSER-5 would mistake for a start-up)."""
+        if self.scenario.simulation.days >= 20:
+            return self.warmup_suggestion(metric, "day")
+        cal = self.scenario.calendar
+        if cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7 and self.scenario.arrivals.profile is None \
+                and not isinstance(self.scenario.arrivals.calls_per_hour, tuple) and self.scenario.agents.staffing is not None \
+                and not isinstance(self.scenario.agents.staffing, tuple):
+            report = self.warmup_suggestion(metric, "interval")
+            return report if report["observations"] >= 100 else None
+        return None
+
     # -- output -----------------------------------------------------------------------------
 
     def to_json(self) -> dict:

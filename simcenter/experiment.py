@@ -1,0 +1,155 @@
+"""Experiments: comparing scenarios with common random numbers, choosing a warm-up, and
+running replications until the answer is precise enough.
+
+Common random numbers
+---------------------
+Replication ``r`` of a run with seed ``s`` draws every random quantity of every purpose
+from ``SeedSequence(s, spawn_key=(r, purpose, ...))`` (see :mod:`simcenter.streams`), and
+customers draw their type, work content and patience when they are created, in arrival
+order. Two scenarios that differ only in staffing or policy, run with the same seed,
+therefore see the same customers, and the difference of a metric between them, replication
+by replication, varies much less than each metric does. :func:`compare` uses that: it
+reports each metric's paired difference with a Student-t interval over replications.
+
+Warm-up
+-------
+:func:`mser5` implements MSER-5 (White 1997; Franklin and White 2008): the series is
+averaged in batches of 5, and the suggested truncation is the number of leading batches
+whose removal minimizes the squared standard error of the mean of the rest, searched over
+the first half of the series. The suggestion is reported, never applied silently.
+
+Sequential replications
+-----------------------
+:func:`simulate_to_precision` adds replications until the relative half-width of the 95%
+interval of every named metric is at most the target (or a maximum is reached), and
+reports the precision achieved.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .errors import SimcenterError
+from .results import CONFIDENCE, Results, confidence_interval, stack
+from .runner import simulate
+from .center import run_replication
+from .scenario import Scenario
+from .stats import METRICS
+
+__all__ = ["compare", "mser5", "simulate_to_precision", "relative_precision"]
+
+
+def compare(
+    a: Scenario,
+    b: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    metrics: list[str] | None = None,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Run ``a`` and ``b`` with the same seed (common random numbers) and return, per
+    metric, ``mean_a``, ``mean_b``, ``diff`` (b - a), its confidence interval ``ci_low``,
+    ``ci_high`` over replications (paired Student t), and ``significant`` (the interval
+    excludes 0).
+
+    >>> import simcenter
+    >>> s = simcenter.Scenario.from_file("scenarios/erlang_a.toml").replace({"simulation.days": 1})
+    >>> table = compare(s, s.replace({"agents.staffing": 15}), replications=5, metrics=["asa_s"])
+    >>> bool(table.loc[0, "significant"] and table.loc[0, "diff"] < 0)
+    True
+    """
+    n = a.simulation.replications if replications is None else replications
+    root = a.simulation.seed if seed is None else seed
+    names = _metric_names(metrics)
+    ra = simulate(a, replications=n, seed=root).replications()
+    rb = simulate(b, replications=n, seed=root).replications()
+    rows = []
+    for name in names:
+        diff = rb[name].to_numpy() - ra[name].to_numpy()
+        mean, low, high = confidence_interval(diff, confidence=confidence)
+        rows.append(
+            {
+                "metric": name,
+                "mean_a": float(np.nanmean(ra[name])) if ra[name].notna().any() else math.nan,
+                "mean_b": float(np.nanmean(rb[name])) if rb[name].notna().any() else math.nan,
+                "diff": float(mean),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "significant": bool(low > 0 or high < 0),
+                "unit": METRICS[name][1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _metric_names(metrics) -> list[str]:
+    names = list(METRICS) if metrics is None else list(metrics)
+    unknown = [m for m in names if m not in METRICS]
+    if unknown:
+        raise SimcenterError(f"unknown metric {unknown[0]!r}; known: {', '.join(METRICS)}")
+    return names
+
+
+def mser5(series) -> int:
+    """MSER-5 truncation point: how many leading observations to drop (a multiple of 5).
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> x = np.concatenate([np.linspace(10, 0, 50), np.zeros(450)]) + rng.normal(0, 1, 500)
+    >>> 40 <= mser5(x) <= 80
+    True
+    """
+    x = np.asarray(series, dtype=float)
+    x = x[~np.isnan(x)]
+    batches = x[: len(x) // 5 * 5].reshape(-1, 5).mean(axis=1)
+    m = len(batches)
+    if m < 4:
+        return 0
+    best_d, best = 0, math.inf
+    for d in range(0, m // 2 + 1):
+        rest = batches[d:]
+        stat = rest.var() / len(rest)  # var/(m-d) = sum of squares/(m-d)^2
+        if stat < best:
+            best_d, best = d, stat
+    return best_d * 5
+
+
+def relative_precision(results: Results, metric: str, confidence: float = CONFIDENCE) -> float:
+    """Half-width of the metric's confidence interval divided by its mean (``inf`` when
+    undefined)."""
+    mean, low, high = confidence_interval(results.replications()[metric].to_numpy(), confidence=confidence)
+    if not np.isfinite(low) or mean == 0 or not np.isfinite(mean):
+        return math.inf
+    return float((high - low) / 2 / abs(mean))
+
+
+def simulate_to_precision(
+    scenario: Scenario,
+    precision: float,
+    metrics: list[str],
+    max_replications: int = 200,
+    min_replications: int = 5,
+    seed: int | None = None,
+) -> tuple[Results, dict[str, float]]:
+    """Add replications until every named metric's 95% interval has a relative
+    half-width of at most ``precision``, or ``max_replications`` are done.
+
+    Returns the results and the precision achieved per metric; compare it with the target
+    to know whether the stop was for precision or for the maximum.
+    """
+    if not 0 < precision < 1:
+        raise SimcenterError(f"precision must be in (0, 1), got {precision!r}")
+    if not 2 <= min_replications <= max_replications:
+        raise SimcenterError(f"need 2 <= min_replications <= max_replications, got {min_replications} and {max_replications}")
+    names = _metric_names(metrics)
+    root = scenario.simulation.seed if seed is None else seed
+    runs = [run_replication(scenario, root, r) for r in range(min_replications)]
+    while True:
+        results = stack(scenario, root, runs)
+        achieved = {m: relative_precision(results, m) for m in names}
+        if all(p <= precision for p in achieved.values()) or len(runs) >= max_replications:
+            return results, achieved
+        runs.append(run_replication(scenario, root, len(runs)))
