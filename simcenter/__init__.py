@@ -19,7 +19,9 @@ from .results import Results
 from .runner import simulate
 from .scenario import Scenario
 from .stats import METRICS
+from .sweep import sweep
+from .experiment import compare
 
 __version__ = "0.1.0"
 
-__all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "analytic", "__version__"]
+__all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "compare", "sweep", "analytic", "__version__"]

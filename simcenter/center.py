@@ -221,9 +221,10 @@ class CallCenter:
         for day in range(sc.total_days):
             weekday = WEEKDAYS[sc.weekday(day)]
             for shift in sc.shifts:
-                if weekday not in shift.days or shift.headcount == 0:
+                if weekday not in shift.days or shift.headcount == 0 or sc.agents.scale == 0.0:
                     continue
-                n = int(rng.binomial(shift.headcount, 1.0 - shrink)) if shrink > 0.0 else shift.headcount
+                scheduled = int(round(shift.headcount * sc.agents.scale))
+                n = int(rng.binomial(scheduled, 1.0 - shrink)) if shrink > 0.0 else scheduled
                 hours, minutes = shift.start.split(":")
                 start = day * 86_400.0 + int(hours) * 3600.0 + int(minutes) * 60.0
                 add(start, n)

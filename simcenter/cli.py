@@ -6,6 +6,7 @@
                        [--out DIR] [--trace FILE] [--agent-trace FILE]
                        [--precision 0.02 [--max-replications 200] [--metrics a,b]]
     simcenter compare A.toml [B.toml] [--set K=V ...] [--a K=V ...] [--b K=V ...] [--json]
+    simcenter sweep FILE --out DIR [--resume] [--workers N | --serial | --scheduler ADDR | --dask-local N] [--quiet]
     simcenter validate FILE [--set KEY=VALUE ...]
     simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
@@ -159,6 +160,29 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweep import load_sweep, sweep
+
+    spec = load_sweep(args.file)
+    if args.workers is not None and args.workers < 1:
+        raise SimcenterError(f"--workers must be >= 1, got {args.workers}")
+    if args.scheduler:
+        executor, workers = "dask", args.workers
+    elif args.dask_local:
+        executor, workers = "dask-local", args.dask_local
+    elif args.serial:
+        executor, workers = "serial", 1
+    else:
+        executor, workers = "process", args.workers
+    out = Path(args.out)
+    _check_writable(out, "--out")
+    sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=args.scheduler, quiet=args.quiet)
+    if not args.quiet:
+        print(f"{len(spec.points)} points x {spec.replications} replications done; "
+              f"results and summary written to {out}/ (Parquet and CSV)")
+    return 0
+
+
 def cmd_validate(args) -> int:
     scenario = _load(args)
     print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days, "
@@ -259,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--metrics", help="comma-separated metrics (default: all)")
     c.add_argument("--json", action="store_true", help="print the table as JSON records")
     c.set_defaults(func=cmd_compare)
+
+    w = sub.add_parser("sweep", help="run a sweep file: points x replications, resumable, on a process pool or Dask")
+    w.add_argument("file", help="sweep file (TOML)")
+    w.add_argument("--out", required=True, metavar="DIR", help="directory for the results (written as runs finish)")
+    w.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
+    how = w.add_mutually_exclusive_group()
+    how.add_argument("--workers", type=int, help="process-pool workers (default: all cores)")
+    how.add_argument("--serial", action="store_true", help="run in this process (for debugging)")
+    how.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on the Dask cluster with this scheduler")
+    how.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster of N worker processes")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.set_defaults(func=cmd_sweep)
 
     v = sub.add_parser("validate", help="check a scenario file")
     scenario_args(v)

@@ -447,6 +447,7 @@ class Agents:
     ``[[shifts]]``."""
 
     staffing: Any = param(OneOrList(Integer(0, MAX_AGENTS)), None, unit="agents", doc="Agents on duty while the center is open: one number, or a list with one number per interval of the open hours. An agent whose interval ends finishes the contact in hand before leaving. Exclusive with `[[shifts]]`.")
+    scale: float = param(Number(0, 100), 1.0, unit="factor", doc="Multiplies the staffing plan or the shifts' headcounts, each rounded to whole agents (1.1 = 10% more staff); the knob for staffing sweeps.")
     shrinkage: float = param(Number(0, 1), 0.0, unit="fraction", doc="With `[[shifts]]` and no workforce model: each scheduled agent is absent on a given day with this probability (with `workforce.enabled`, the roster's absence applies instead).")
 
 
@@ -665,7 +666,9 @@ class Scenario:
         s = self.agents.staffing
         if s is None:
             return [0] * len(self.open_intervals)
-        return list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)
+        plan = list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)
+        scale = self.agents.scale
+        return plan if scale == 1.0 else [int(round(v * scale)) for v in plan]
 
     def expected_first_contacts(self) -> float:
         """Expected first contacts in one replication (warm-up included)."""

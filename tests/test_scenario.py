@@ -69,7 +69,7 @@ def test_from_dict_does_not_modify_its_input():
 
 
 def test_toml_round_trip_of_examples():
-    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+    for path in sorted(p for p in (ROOT / "scenarios").glob("*.toml") if not p.name.startswith("sweep_")):
         s = Scenario.from_file(path)
         assert Scenario.from_toml(s.to_toml()) == s
         assert Scenario.from_dict(s.to_dict()) == s
