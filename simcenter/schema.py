@@ -16,6 +16,7 @@ So the documentation of a parameter cannot drift from the code that reads it.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import difflib
 import json
@@ -70,17 +71,20 @@ def _fail(path: str, value: Any, allowed: str) -> ScenarioError:
     return ScenarioError(path, f"must be {allowed}, got {_show(value)}", value=value, allowed=allowed)
 
 
-class Kind:
+class Kind(abc.ABC):
     """What values a parameter accepts. Subclasses convert and check one value."""
 
-    def convert(self, value: Any, path: str) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def convert(self, value: Any, path: str) -> Any:
+        """The value converted to its Python form, or a ScenarioError naming ``path``."""
 
-    def describe(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """What is allowed, in words, for messages and the reference."""
 
-    def json(self) -> dict:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def json(self) -> dict:
+        """The JSON Schema of the allowed values."""
 
     def plain(self, value: Any) -> Any:
         """The value as plain data (lists, dicts, numbers, strings)."""
