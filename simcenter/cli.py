@@ -112,10 +112,16 @@ def cmd_run(args) -> int:
         return 0
     print(f"scenario: {scenario.name}   seed: {results.seed}   replications: {results.n_replications}   "
           f"days: {scenario.simulation.days} (+{scenario.simulation.warmup_days} warm-up)")
+    from .stats import METRICS, active_metrics
+
+    shown = set(active_metrics(scenario))
     rows = []
     for row in results.summary().itertuples():
-        rows.append([row.metric, _fmt(row.mean, row.unit), _fmt(row.ci_low, row.unit), _fmt(row.ci_high, row.unit), row.unit])
+        if row.metric in shown:
+            rows.append([row.metric, _fmt(row.mean, row.unit), _fmt(row.ci_low, row.unit), _fmt(row.ci_high, row.unit), row.unit])
     _print_table(rows, ["metric", "mean", "ci_low", "ci_high", "unit"])
+    if len(shown) < len(METRICS):
+        print(f"({len(METRICS) - len(shown)} metrics of mechanisms this scenario does not use are left out here; --json and --out have all)")
     if achieved is not None:
         met = all(p <= args.precision for p in achieved.values())
         shown = ", ".join(f"{m} {p:.4f}" for m, p in achieved.items())

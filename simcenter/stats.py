@@ -130,6 +130,37 @@ METRICS = {
 }
 
 
+#: Metrics that only mean something when a mechanism is switched on (the human-readable
+#: table of ``simcenter run`` leaves the others out; tables and JSON keep every metric).
+METRIC_GROUPS = {
+    "promises": ("first_contacts", "repeat_contacts", "repeat_rate", "failure_demand_share", "promises_made", "promises_kept",
+                 "promises_broken", "promises_open", "promise_keep_rate", "callbacks_on_time_rate", "callback_attempts", "fcr",
+                 "recovery_rate", "aht_first_s", "aht_repeat_s", "aht_inflation", "churned", "concessions", "cost_concessions", "cost_churn"),
+    "workforce": ("morale_mean", "morale_p10", "headcount", "quits", "hires", "absence_rate", "aggressions"),
+    "concessions": ("conceded", "service_level_contract", "out_of_policy", "overrides"),
+    "after_hours": ("after_hours", "lost_after_hours", "deferred"),
+}
+
+
+def active_metrics(scenario) -> list[str]:
+    """The metrics of the mechanisms ``scenario`` switches on, in :data:`METRICS` order."""
+    off = set()
+    if not scenario.has_promises and scenario.policy.out_of_policy_prob == 0:
+        off |= set(METRIC_GROUPS["promises"])
+    if not scenario.workforce.enabled:
+        off |= set(METRIC_GROUPS["workforce"])
+    if scenario.calendar.after_hours != "conceded" and scenario.policy.out_of_policy_prob == 0:
+        off |= set(METRIC_GROUPS["concessions"])
+    if scenario.policy.out_of_policy_prob > 0:
+        off -= {"concessions", "cost_concessions"}
+    cal = scenario.calendar
+    if cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7:
+        off |= set(METRIC_GROUPS["after_hours"])
+    if scenario.patience.redial_prob == 0:
+        off.add("redials")
+    return [m for m in METRICS if m not in off]
+
+
 class Accumulator:
     """Running per-interval sums for one replication.
 

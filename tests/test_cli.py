@@ -173,3 +173,14 @@ def test_erlang_command(capsys):
     assert code == 2 and "--target" in err
     code, _, err = run_cli(capsys, "erlang", "--calls-per-hour", "-3", "--aht", "180", "--target", "0.8/20")
     assert code == 2 and "--calls-per-hour" in err
+
+
+def test_run_table_shows_the_mechanisms_in_use(capsys):
+    code, out, _ = run_cli(capsys, "run", ROOT / "scenarios/erlang_a.toml", "--set", "simulation.days=1", "--replications", "2")
+    assert code == 0 and "morale_mean" not in out and "repeat_rate" not in out and "left out here" in out
+    code, out, _ = run_cli(capsys, "run", ROOT / "scenarios/noncompliance.toml", "--set", "simulation.days=1",
+                           "--set", "simulation.warmup_days=0", "--replications", "2")
+    assert code == 0 and "repeat_rate" in out and "deferred" in out and "morale_mean" not in out
+    code, out, _ = run_cli(capsys, "run", ROOT / "scenarios/spiral.toml", "--set", "simulation.days=1",
+                           "--set", "simulation.warmup_days=0", "--replications", "2", "--json")
+    assert "morale_mean" in json.loads(out)["summary"] and "overrides" in json.loads(out)["summary"]
