@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -30,16 +31,20 @@ SPEC = {
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workers", type=int, default=os.cpu_count())
+    p.add_argument("--repeats", type=int, default=3, help="interleaved rounds; medians are compared (default 3)")
     args = p.parse_args(argv)
     spec = load_sweep(SPEC)
     print(f"simcenter {simcenter.__version__}: {len(spec.points)} points x {spec.replications} replications "
-          f"of baseline.toml (14 days), {args.workers} workers on {os.cpu_count()} cores")
-    timings, tables = {}, {}
-    for executor in ("serial", "process", "dask-local"):
-        start = time.perf_counter()
-        tables[executor] = sweep(spec, executor=executor, workers=args.workers).table
-        timings[executor] = time.perf_counter() - start
-        print(f"  {executor:>10}: {timings[executor]:6.1f} s")
+          f"of baseline.toml (14 days), {args.workers} workers on {os.cpu_count()} cores, median of {args.repeats} interleaved rounds")
+    runs, tables = {"serial": [], "process": [], "dask-local": []}, {}
+    for _ in range(args.repeats):
+        for executor in runs:
+            start = time.perf_counter()
+            tables[executor] = sweep(spec, executor=executor, workers=args.workers).table
+            runs[executor].append(time.perf_counter() - start)
+    timings = {executor: statistics.median(times) for executor, times in runs.items()}
+    for executor, t in timings.items():
+        print(f"  {executor:>10}: {t:6.1f} s   (runs: {', '.join(f'{x:.1f}' for x in runs[executor])})")
     for name in ("process", "dask-local"):
         pd.testing.assert_frame_equal(tables[name], tables["serial"], check_exact=True)
     print(f"  process pool speed-up over serial: {timings['serial'] / timings['process']:.2f}x")

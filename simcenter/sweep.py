@@ -303,6 +303,10 @@ def sweep(
     LocalCluster of ``workers`` processes) or ``"dask"`` (the running Dask cluster at
     ``scheduler``, e.g. ``"tcp://127.0.0.1:8786"``). With ``out``, rows are written as
     they finish and ``resume=True`` completes an interrupted sweep.
+
+    The process pool and Dask's local workers start by forkserver, so a *script* that
+    calls this must guard its top level with ``if __name__ == "__main__":`` (as for any
+    Python process pool); notebooks and the ``simcenter sweep`` command need nothing.
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
@@ -389,6 +393,14 @@ def _run_process_pool(chunks, todo, scenarios, spec, workers, finished) -> None:
 
 def _run_dask(chunks, todo, scenarios, spec, workers, scheduler, finished) -> None:
     try:
+        import dask
+
+        # Dask reads the start method of its worker processes when distributed is first
+        # imported. Forkserver, as for the process pool, saves every worker the import of
+        # NumPy, pandas and SciPy; it only applies if distributed was not imported before,
+        # and (a context manager would drop distributed's defaults) it stays set.
+        if "distributed" not in sys.modules:
+            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise SimcenterError("the Dask executors need dask[distributed]: pip install -e '.[dask]'") from None
