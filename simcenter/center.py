@@ -39,6 +39,7 @@ event only if it is broken and noticed within the run.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import deque
@@ -52,7 +53,7 @@ from .contact import ABANDONED, ANSWERED, WAITING, Contact, Origin, Outcome
 from .customer import Customer
 from .distributions import delay_draws, handle_time_draws, patience_draws
 from .promises import BROKEN, CALLING, GAVE_UP, KEPT, PENDING, RETRY_WAIT, Callback, recovery_probabilities
-from .scenario import Scenario
+from .scenario import WEEKDAYS, Scenario
 from .stats import Accumulator
 from .streams import Purpose, block_draws, constant, generator
 from .workforce import Roster
@@ -209,8 +210,6 @@ class CallCenter:
         sc = self.scenario
         if not sc.shifts:
             return self.timeline.staffing_changes()
-        from .scenario import WEEKDAYS
-
         shrink = sc.agents.shrinkage if self.roster is None else 0.0
         rng = generator(self._seed, self.replication, Purpose.SHIFTS)
         deltas: dict[float, int] = {}
@@ -240,8 +239,6 @@ class CallCenter:
             for t in levels:
                 running += deltas[t]
                 level_at.append((t, running))
-            import bisect
-
             for k in range(1, tl.n_intervals):
                 if tl.conceded[k] and not tl.conceded[k - 1]:
                     close = k * tl.interval_s

@@ -35,7 +35,7 @@ from .calendar import Timeline
 from .scenario import WEEKDAYS, Scenario
 from .stats import COUNTERS, METRICS, metrics_from_sums
 
-__all__ = ["Results", "confidence_interval"]
+__all__ = ["Results", "confidence_interval", "metric_interval"]
 
 CONFIDENCE = 0.95
 
@@ -53,11 +53,13 @@ def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = C
     return mean, mean - half, mean + half
 
 
-def _clip(name: str, low, high):
-    """Intervals are cut to the metric's possible values: fractions to [0, 1], the
-    rest to >= 0 (every metric is a count, a time or a share)."""
+def metric_interval(name: str, values, axis: int = 0, confidence: float = CONFIDENCE):
+    """(mean, low, high) of metric ``name`` over replications (``axis``), the interval cut
+    to the metric's possible values: fractions to [0, 1], the rest to >= 0 (every metric is
+    a count, a time, a cost or a share)."""
+    mean, low, high = confidence_interval(values, axis=axis, confidence=confidence)
     upper = 1.0 if METRICS[name][1] in ("fraction", "level 0-1") else np.inf
-    return np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
+    return mean, np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
 
 
 def _clock(minutes: float) -> str:
@@ -113,8 +115,7 @@ class Results:
             raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
         frames = []
         for name in METRICS:
-            mean, low, high = confidence_interval(metrics[name], axis=0, confidence=confidence)
-            low, high = _clip(name, low, high)
+            mean, low, high = metric_interval(name, metrics[name], axis=0, confidence=confidence)
             part = pd.DataFrame({"metric": name, "mean": np.atleast_1d(mean), "ci_low": np.atleast_1d(low), "ci_high": np.atleast_1d(high)})
             if index is not None:
                 part = pd.concat([index.reset_index(drop=True), part], axis=1)
@@ -131,8 +132,7 @@ class Results:
         """(mean, ci_low, ci_high) of one run metric."""
         if name not in METRICS:
             raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
-        mean, low, high = confidence_interval(self._run_metrics()[name], confidence=confidence)
-        low, high = _clip(name, low, high)
+        mean, low, high = metric_interval(name, self._run_metrics()[name], confidence=confidence)
         return float(mean), float(low), float(high)
 
     def by_day(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -185,14 +185,11 @@ class Results:
         table = self.by_interval() if by == "interval" else self.by_day()
         series = table.loc[table.metric == metric, "mean"].to_numpy()
         cut = mser5(series)
-        if by == "interval":
-            hours = cut * self.scenario.simulation.interval_minutes / 60.0
-            rows = table.loc[table.metric == metric].iloc[:cut] if cut else None
-            if rows is not None and len(rows):  # open intervals only: measure by their clock
-                last = rows.iloc[-1]
-                hours = (int(last.day) * 24 + int(last.interval + 1) * self.scenario.simulation.interval_minutes / 60.0)
-        else:
-            hours = cut * 24.0
+        hours = 0.0
+        if cut:  # hours from the start of the reported run to the end of the last dropped point
+            last = table.loc[table.metric == metric].iloc[cut - 1]
+            hours = last.day * 24.0
+            hours += (last.interval + 1) * self.scenario.simulation.interval_minutes / 60.0 if by == "interval" else 24.0
         return {"metric": metric, "by": by, "observations": int(len(series)), "truncate": int(cut), "truncate_h": float(hours)}
 
     def warmup_report(self, metric: str = "mean_wait_s") -> dict | None:

@@ -53,7 +53,7 @@ import pandas as pd
 from ._io import atomic_write_bytes, atomic_write_text
 from .center import run_replication
 from .errors import ScenarioError, SimcenterError
-from .results import _clip, confidence_interval
+from .results import metric_interval
 from .scenario import Scenario
 from .stats import METRICS, metrics_from_sums
 
@@ -131,7 +131,7 @@ def _coerce(base: Scenario, key: str, value: Any) -> Any:
         base.replace({key: value})
         return value
     except ScenarioError as err:
-        if isinstance(value, float) and value.is_integer() or "integer" in err.allowed:
+        if (isinstance(value, float) and value.is_integer()) or "integer" in err.allowed:
             try:
                 base.replace({key: int(round(value))})
                 return int(round(value))
@@ -446,7 +446,6 @@ def _tables(spec: SweepSpec, rows: list[dict]) -> SweepResults:
     for run_id, group in table.groupby("run_id", sort=True):
         values = spec.points[int(run_id)][0]
         for m in spec.metrics:
-            mean, low, high = confidence_interval(group[m].to_numpy())
-            low, high = _clip(m, low, high)
+            mean, low, high = metric_interval(m, group[m].to_numpy())
             summary_rows.append({"run_id": run_id, **values, "metric": m, "mean": float(mean), "ci_low": float(low), "ci_high": float(high), "replications": len(group)})
     return SweepResults(table, pd.DataFrame(summary_rows))
