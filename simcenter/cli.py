@@ -182,10 +182,15 @@ def cmd_sweep(args) -> int:
         executor, workers = "process", args.workers
     out = Path(args.out)
     _check_writable(out, "--out")
-    sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=args.scheduler, quiet=args.quiet)
+    result = sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=args.scheduler, quiet=args.quiet)
     if not args.quiet:
-        print(f"{len(spec.points)} points x {spec.replications} replications done; "
-              f"results and summary written to {out}/ (Parquet and CSV)")
+        print(f"{spec.describe()}: {len(result.table)} runs done; results and summary written to {out}/ (Parquet and CSV)")
+        if spec.precision is not None:
+            p = spec.precision
+            worst = result.summary[result.summary.metric.isin(p.metrics)].groupby("run_id").rel_half_width.max()
+            print(f"precision {p.target:g} reached at {int((worst <= p.target).sum())} of {len(worst)} points "
+                  f"(worst achieved {worst.max():.3g}); replications per point: {result.table.groupby('run_id').size().min()} to "
+                  f"{result.table.groupby('run_id').size().max()}")
     return 0
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SimcenterError
-from .results import CONFIDENCE, Results, confidence_interval, stack
+from .results import CONFIDENCE, Results, confidence_interval, relative_half_width, stack
 from .runner import simulate
 from .center import run_replication
 from .scenario import Scenario
@@ -120,10 +120,7 @@ def mser5(series) -> int:
 def relative_precision(results: Results, metric: str, confidence: float = CONFIDENCE) -> float:
     """Half-width of the metric's confidence interval divided by its mean (``inf`` when
     undefined)."""
-    mean, low, high = confidence_interval(results.replications()[metric].to_numpy(), confidence=confidence)
-    if not np.isfinite(low) or mean == 0 or not np.isfinite(mean):
-        return math.inf
-    return float((high - low) / 2 / abs(mean))
+    return relative_half_width(results.replications()[metric].to_numpy(), confidence=confidence)
 
 
 def simulate_to_precision(

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .calendar import Timeline
 from .scenario import WEEKDAYS, Scenario
@@ -42,6 +41,8 @@ CONFIDENCE = 0.95
 
 def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = CONFIDENCE):
     """(mean, low, high) of the Student-t interval over ``axis``, ignoring NaN entries."""
+    from scipy import stats as sps  # here, not at the top: sweep workers never need it
+
     values = np.asarray(values, dtype=float)
     n = np.sum(~np.isnan(values), axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -51,6 +52,15 @@ def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = C
         half = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
     half = np.where(n > 1, half, np.nan)
     return mean, mean - half, mean + half
+
+
+def relative_half_width(values, confidence: float = CONFIDENCE) -> float:
+    """Half-width of the Student-t interval over ``values`` divided by |mean|; ``inf`` when
+    undefined (fewer than two values, or a mean of 0)."""
+    mean, low, high = confidence_interval(np.asarray(values, dtype=float), confidence=confidence)
+    if not (np.isfinite(low) and np.isfinite(mean)) or mean == 0:
+        return math.inf
+    return float((high - low) / 2 / abs(mean))
 
 
 def metric_interval(name: str, values, axis: int = 0, confidence: float = CONFIDENCE):

@@ -19,8 +19,22 @@ A sweep file (TOML) names a base scenario, fixed changes to it, and the axes to 
     # n = 16
     # ranges = { "agents.scale" = [0.9, 1.3], "recovery.empowerment" = [0.0, 1.0] }
 
+    # or, instead of replications, a precision target per point:
+    # [precision]
+    # target = 0.02                      # relative half-width of the 95% interval
+    # metrics = ["service_level", "asa_s"]
+    # min_replications = 5               # default 5
+    # max_replications = 200             # default 200
+
 Every point runs with the same seed, so points see the same customers (common random
 numbers) and a difference between points is the effect of the parameters, not of luck.
+
+With ``[precision]`` the sweep runs in rounds: every point starts with
+``min_replications``; after each round, a point whose named metrics are not yet all within
+the target gets more replications (the count the interval's width suggests, at most double
+and at most ``max_replications``), and the rounds stop when every point is precise or at
+its maximum. Each decision depends only on rows of earlier rounds, which are the same on
+every executor, so the table is too, and a resumed sweep makes the same decisions.
 
 The work is the list of (point, replication) runs, sent to the executor in chunks (at most
 256, whatever the executor). Each chunk's rows are written to ``OUT/parts/`` as soon as it
@@ -30,7 +44,8 @@ part holds. The sweep file and the package version
 are stored in ``OUT/manifest.json``; resuming with a different sweep file or version is
 refused. At the end ``OUT/results`` (one row per point x replication: ``run_id``,
 ``replication``, ``seed``, every swept parameter, every kept metric) and ``OUT/summary``
-(one row per point and metric: mean and 95% interval) are written as Parquet and CSV.
+(one row per point and metric: mean, 95% interval, its relative half-width and the
+replications) are written as Parquet and CSV.
 The tables are the same row for row whatever the executor and however many workers.
 """
 
@@ -43,6 +58,7 @@ import math
 import os
 import sys
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,7 +69,7 @@ import pandas as pd
 from ._io import atomic_write_bytes, atomic_write_text
 from .center import run_replication
 from .errors import ScenarioError, SimcenterError
-from .results import metric_interval
+from .results import metric_interval, relative_half_width
 from .scenario import Scenario
 from .stats import METRICS, metrics_from_sums
 
@@ -70,8 +86,23 @@ class SweepResults(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Precision:
+    """Sequential replications per point: add replications until the 95% interval of every
+    metric in ``metrics`` has a relative half-width of at most ``target``."""
+
+    target: float
+    metrics: tuple
+    min_replications: int = 5
+    max_replications: int = 200
+
+
+@dataclass(frozen=True)
 class SweepSpec:
-    """A validated sweep: the scenario of every point and what to keep."""
+    """A validated sweep: the scenario of every point and what to keep.
+
+    ``replications`` is the number per point, or with ``precision`` the number every point
+    starts with.
+    """
 
     points: tuple  # tuple of (dict of swept values, Scenario)
     parameters: tuple  # swept parameter names, in order
@@ -79,6 +110,7 @@ class SweepSpec:
     seed: int
     metrics: tuple
     text: str  # the canonical description (for the manifest's fingerprint)
+    precision: Precision | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -86,7 +118,15 @@ class SweepSpec:
 
     @property
     def n_runs(self) -> int:
+        """Runs of a fixed-replication sweep; with a precision target, the first round's."""
         return len(self.points) * self.replications
+
+    def describe(self) -> str:
+        if self.precision is None:
+            return f"{len(self.points)} points x {self.replications} replications"
+        p = self.precision
+        return (f"{len(self.points)} points, {p.min_replications} to {p.max_replications} replications each "
+                f"(to {p.target:g} relative precision on {', '.join(p.metrics)})")
 
 
 def _err(field: str, message: str, source: str) -> ScenarioError:
@@ -154,7 +194,7 @@ def load_sweep(spec: str | Path | dict, *, source: str = "") -> SweepSpec:
         folder = path.parent
     else:
         data, folder = dict(spec), Path.cwd()
-    allowed = {"base", "replications", "seed", "metrics", "set", "axes", "lhs"}
+    allowed = {"base", "replications", "precision", "seed", "metrics", "set", "axes", "lhs"}
     for key in data:
         if key not in allowed:
             import difflib
@@ -191,6 +231,13 @@ def load_sweep(spec: str | Path | dict, *, source: str = "") -> SweepSpec:
             close = difflib.get_close_matches(str(m), list(METRICS), n=1)
             raise _err("metrics", f"unknown metric {m!r}" + (f"; did you mean {close[0]!r}?" if close else ""), source)
 
+    precision = None
+    if "precision" in data:
+        if "replications" in data:
+            raise _err("precision", "give replications (a fixed number) or [precision] (a target), not both", source)
+        precision = _precision(data["precision"], metrics, source)
+        reps = precision.min_replications
+
     if ("axes" in data) == ("lhs" in data):
         raise _err("axes", "give exactly one of [axes] (a grid) and [lhs] (a Latin hypercube)", source)
     if "axes" in data:
@@ -221,8 +268,9 @@ def load_sweep(spec: str | Path | dict, *, source: str = "") -> SweepSpec:
         cells = np.stack([rng.permutation(n) for _ in names], axis=1)
         unit = (cells + rng.random((n, len(names)))) / n
         combos = [tuple(float(lo + u * (hi - lo)) for u, (lo, hi) in zip(row, bounds)) for row in unit]
-    if len(combos) * reps > MAX_RUNS:
-        raise _err("axes", f"{len(combos)} points x {reps} replications = {len(combos) * reps} runs; the limit is {MAX_RUNS}", source)
+    most = precision.max_replications if precision else reps
+    if len(combos) * most > MAX_RUNS:
+        raise _err("axes", f"{len(combos)} points x {most} replications = {len(combos) * most} runs; the limit is {MAX_RUNS}", source)
     points = []
     for combo in combos:
         values = {}
@@ -234,11 +282,43 @@ def load_sweep(spec: str | Path | dict, *, source: str = "") -> SweepSpec:
             section = "axes" if "axes" in data else "lhs.ranges"
             raise _err(f"{section}.{err.field}", err.message, source) from None
         points.append((values, scenario))
-    text = json.dumps(
-        {"base": base.to_dict(), "replications": reps, "seed": seed, "metrics": metrics, "points": [p[0] for p in points]},
-        sort_keys=True,
-    )
-    return SweepSpec(tuple(points), tuple(names), reps, seed, tuple(metrics), text)
+    described = {"base": base.to_dict(), "replications": reps, "seed": seed, "metrics": metrics, "points": [p[0] for p in points]}
+    if precision is not None:
+        described["precision"] = {**precision.__dict__, "metrics": list(precision.metrics)}
+    text = json.dumps(described, sort_keys=True)
+    return SweepSpec(tuple(points), tuple(names), reps, seed, tuple(metrics), text, precision)
+
+
+def _precision(table: Any, metrics: list, source: str) -> Precision:
+    if not isinstance(table, dict):
+        raise _err("precision", f"must be a table with target and metrics, got {table!r}", source)
+    unknown = set(table) - {"target", "metrics", "min_replications", "max_replications"}
+    if unknown:
+        raise _err(f"precision.{sorted(unknown)[0]}", "unknown key; allowed: target, metrics, min_replications, max_replications", source)
+    target = table.get("target")
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target < 1:
+        raise _err("precision.target", f"must be a relative half-width in (0, 1), e.g. 0.02, got {target!r}", source)
+    names = table.get("metrics")
+    if not isinstance(names, list) or not names:
+        raise _err("precision.metrics", f"must be a non-empty list of metric names, got {names!r}", source)
+    for m in names:
+        if m not in metrics:
+            raise _err("precision.metrics", f"{m!r} is not among the sweep's metrics ({', '.join(metrics)})", source)
+    low = table.get("min_replications", 5)
+    high = table.get("max_replications", 200)
+    for key, value in (("min_replications", low), ("max_replications", high)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 100_000:
+            raise _err(f"precision.{key}", f"must be an integer in [2, 100000], got {value!r}", source)
+    if low > high:
+        raise _err("precision.min_replications", f"must be <= max_replications ({high}), got {low}", source)
+    return Precision(float(target), tuple(names), low, high)
+
+
+def _next_count(n: int, achieved: float, p: Precision) -> int:
+    """Replications a point needs next: the interval shrinks as 1/sqrt(n), so n (a/t)^2,
+    at least one more, at most double (the estimate from few replications is rough)."""
+    want = 2 * n if not math.isfinite(achieved) else math.ceil(n * (achieved / p.target) ** 2)
+    return min(p.max_replications, 2 * n, max(n + 1, want))
 
 
 # -- running --------------------------------------------------------------------------
@@ -317,7 +397,6 @@ def sweep(
     workers = workers or os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SimcenterError(f"workers must be an integer >= 1, got {workers!r}")
-    tasks = [(p, r) for p in range(len(spec.points)) for r in range(spec.replications)]
     done: dict[tuple, dict] = {}  # (run_id, replication) -> row
     parts = None
     if out is not None:
@@ -332,36 +411,42 @@ def sweep(
         for part in sorted(parts.glob("part-*.parquet")):
             for row in pd.read_parquet(part).to_dict("records"):
                 done[(int(row["run_id"]), int(row["replication"]))] = row
-    # the runs still to do, in chunks that depend on the sweep alone
-    chunks = _chunks([t for t in tasks if t not in done])
-    first = len(list(parts.glob("part-*.parquet"))) if parts is not None else 0
-    todo = list(range(len(chunks)))
+    # parts are numbered on from the highest one there: an earlier part is never overwritten
+    part_number = max((int(part.stem.split("-")[1]) + 1 for part in parts.glob("part-*.parquet")), default=0) if parts is not None else 0
     scenarios = {p: sc for p, (_, sc) in enumerate(spec.points)}
+    needed = [spec.replications] * len(spec.points)  # replications each point needs so far
 
     from tqdm import tqdm
 
-    bar = tqdm(total=spec.n_runs, initial=len(done), unit="run", disable=quiet, file=sys.stderr,
-               desc=f"{len(spec.points)} points x {spec.replications} replications")
+    bar = tqdm(total=sum(needed), initial=len(done), unit="run", disable=quiet, file=sys.stderr,
+               desc=f"{len(spec.points)} points" + (f" to precision {spec.precision.target:g}" if spec.precision else ""))
 
-    def finished(i: int, rows: list) -> None:
+    def finished(rows: list) -> None:
+        nonlocal part_number
         for row in rows:
             done[(row["run_id"], row["replication"])] = row
         if parts is not None:  # a new name on every run: parts of earlier runs are kept
-            atomic_write_bytes(parts / f"part-{first + i:06d}.parquet", _parquet(pd.DataFrame(rows)))
+            atomic_write_bytes(parts / f"part-{part_number:06d}.parquet", _parquet(pd.DataFrame(rows)))
+            part_number += 1
         bar.update(len(rows))
 
     try:
-        if executor == "serial":
-            for i in todo:
-                finished(i, _run_chunk(chunks[i], {p: scenarios[p] for p, _ in chunks[i]}, spec.seed, spec.metrics))
-        elif executor == "process":
-            _run_process_pool(chunks, todo, scenarios, spec, workers, finished)
-        else:
-            _run_dask(chunks, todo, scenarios, spec, workers, scheduler if executor == "dask" else None, finished)
+        with _executor(executor, workers, scheduler) as run_chunks:
+            while True:
+                # the runs still to do, in chunks that depend on the sweep alone
+                todo = [(p, r) for p in range(len(spec.points)) for r in range(needed[p]) if (p, r) not in done]
+                if todo:
+                    run_chunks(_chunks(todo), scenarios, spec, finished)
+                if spec.precision is None or not _extend(spec, needed, done):
+                    break
+                bar.total = max(sum(needed), len(done))
+                bar.refresh()
     finally:
         bar.close()
-    if len(done) != spec.n_runs:  # pragma: no cover - every executor returns every chunk or raises
-        raise SimcenterError(f"the sweep ended with {len(done)} of {spec.n_runs} runs")
+    tasks = [(p, r) for p in range(len(spec.points)) for r in range(needed[p])]
+    missing = [t for t in tasks if t not in done]
+    if missing:  # pragma: no cover - every executor returns every chunk or raises
+        raise SimcenterError(f"the sweep ended with {len(missing)} of {len(tasks)} runs missing")
     results = _tables(spec, [done[t] for t in tasks])
     if out is not None:
         for name, df in (("results", results.table), ("summary", results.summary)):
@@ -370,7 +455,42 @@ def sweep(
     return results
 
 
-def _run_process_pool(chunks, todo, scenarios, spec, workers, finished) -> None:
+def _extend(spec: SweepSpec, needed: list, done: dict) -> bool:
+    """After a round of a precision sweep, raise ``needed`` for each point not yet precise
+    enough; True if any point needs more."""
+    p = spec.precision
+    more = False
+    for point, n in enumerate(needed):
+        if n >= p.max_replications:
+            continue
+        achieved = max(relative_half_width([done[(point, r)][m] for r in range(n)]) for m in p.metrics)
+        if achieved > p.target:
+            needed[point] = _next_count(n, achieved, p)
+            more = True
+    return more
+
+
+@contextmanager
+def _executor(kind: str, workers: int, scheduler: str | None):
+    """Yield ``run_chunks(chunks, scenarios, spec, finished)``, which runs every chunk and
+    calls ``finished(rows)`` as each one ends; the pool or cluster lives for the sweep."""
+    if kind == "serial":
+
+        def run_serial(chunks, scenarios, spec, finished):
+            for chunk in chunks:
+                finished(_run_chunk(chunk, {p: scenarios[p] for p, _ in chunk}, spec.seed, spec.metrics))
+
+        yield run_serial
+    elif kind == "process":
+        with _process_pool(workers) as run_pool:
+            yield run_pool
+    else:
+        with _dask(workers, scheduler if kind == "dask" else None) as run_dask:
+            yield run_dask
+
+
+@contextmanager
+def _process_pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -379,19 +499,22 @@ def _run_process_pool(chunks, todo, scenarios, spec, workers, finished) -> None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["simcenter.sweep"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(_run_chunk, chunks[i], {p: scenarios[p] for p, _ in chunks[i]}, spec.seed, spec.metrics): i for i in todo
-        }
-        try:
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+
+        def run_chunks(chunks, scenarios, spec, finished):
+            futures = [pool.submit(_run_chunk, chunk, {p: scenarios[p] for p, _ in chunk}, spec.seed, spec.metrics) for chunk in chunks]
+            try:
+                for future in as_completed(futures):
+                    finished(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+        yield run_chunks
 
 
-def _run_dask(chunks, todo, scenarios, spec, workers, scheduler, finished) -> None:
+@contextmanager
+def _dask(workers: int, scheduler: str | None):
     try:
         import dask
 
@@ -413,14 +536,20 @@ def _run_dask(chunks, todo, scenarios, spec, workers, scheduler, finished) -> No
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError) as err:
             raise SimcenterError(f"--scheduler {scheduler!r}: cannot connect ({err})") from None
-    try:
-        futures = {}
-        for i in todo:
-            key = f"simcenter-{spec.fingerprint[:12]}-chunk-{i}"
-            chunk_scenarios = {p: scenarios[p] for p, _ in chunks[i]}
-            futures[client.submit(_run_chunk, chunks[i], chunk_scenarios, spec.seed, spec.metrics, key=key, retries=3)] = i
+
+    def run_chunks(chunks, scenarios, spec, finished):
+        futures = []
+        for chunk in chunks:
+            # a key per chunk (its first run and length): a lost worker's chunks are re-run
+            (point, rep), size = chunk[0], len(chunk)
+            key = f"simcenter-{spec.fingerprint[:12]}-{point}-{rep}-{size}"
+            chunk_scenarios = {p: scenarios[p] for p, _ in chunk}
+            futures.append(client.submit(_run_chunk, chunk, chunk_scenarios, spec.seed, spec.metrics, key=key, retries=3))
         for future in as_completed(futures):
-            finished(futures[future], future.result())
+            finished(future.result())
+
+    try:
+        yield run_chunks
     finally:
         client.close()
         if cluster is not None:
@@ -447,5 +576,8 @@ def _tables(spec: SweepSpec, rows: list[dict]) -> SweepResults:
         values = spec.points[int(run_id)][0]
         for m in spec.metrics:
             mean, low, high = metric_interval(m, group[m].to_numpy())
-            summary_rows.append({"run_id": run_id, **values, "metric": m, "mean": float(mean), "ci_low": float(low), "ci_high": float(high), "replications": len(group)})
+            summary_rows.append({
+                "run_id": run_id, **values, "metric": m, "mean": float(mean), "ci_low": float(low), "ci_high": float(high),
+                "rel_half_width": relative_half_width(group[m].to_numpy()), "replications": len(group),
+            })
     return SweepResults(table, pd.DataFrame(summary_rows))

@@ -63,3 +63,14 @@ def test_links_between_pages_resolve():
     for page in PAGES:
         for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
+SWEEP_BLOCKS = [(p, i, text) for p in PAGES for i, text in enumerate(_blocks(p, "toml")) if re.search(r"^base = ", text, flags=re.M)]
+
+
+@pytest.mark.parametrize("page, index, text", SWEEP_BLOCKS, ids=[f"{p.relative_to(ROOT)}#{i}" for p, i, _ in SWEEP_BLOCKS])
+def test_sweep_file_examples_load(page, index, text, tmp_path):
+    from simcenter.sweep import load_sweep
+
+    (tmp_path / "sweep.toml").write_text(re.sub(r'^base = "([^"]+)"', lambda m: f'base = "{ROOT / "scenarios" / m.group(1)}"', text, flags=re.M))
+    assert load_sweep(tmp_path / "sweep.toml").points

@@ -191,3 +191,64 @@ def test_latin_hypercube_covers_every_stratum():
 def test_example_sweep_file_is_valid():
     spec = load_sweep(ROOT / "scenarios/sweep_noncompliance.toml")
     assert len(spec.points) == 6 and spec.replications == 3
+
+
+PRECISE = {
+    **{k: v for k, v in SMALL.items() if k != "replications"},
+    "precision": {"target": 0.1, "metrics": ["asa_s"], "min_replications": 3, "max_replications": 20},
+}
+
+
+@pytest.fixture(scope="module")
+def precise():
+    return sweep(PRECISE, executor="serial")
+
+
+def test_precision_sweep_stops_each_point_when_precise(precise):
+    table, summary = precise
+    counts = table.groupby("run_id").size()
+    asa = summary[summary.metric == "asa_s"].set_index("run_id")
+    assert (asa.replications == counts).all() and (summary.groupby("run_id").replications.nunique() == 1).all()
+    stopped_early = counts < 20
+    # every point either reached the target or used its maximum (both happen here)
+    assert ((asa.rel_half_width <= 0.1) | ~stopped_early).all()
+    assert stopped_early.any() and not stopped_early.all() and counts.min() > 3
+    assert counts.nunique() > 1  # each point gets the replications it needs
+    # the precision is the interval's: half-width over mean
+    row = asa.iloc[0]
+    assert row.rel_half_width == pytest.approx((row.ci_high - row.ci_low) / 2 / row["mean"])
+    # replications are numbered 0..n-1 per point, with no gap
+    assert all(sorted(g.replication) == list(range(len(g))) for _, g in table.groupby("run_id"))
+
+
+def test_precision_sweep_is_the_same_on_the_pool_and_after_a_loss(precise, tmp_path):
+    pool = sweep(PRECISE, executor="process", workers=2)
+    pd.testing.assert_frame_equal(pool.table, precise.table, check_exact=True)
+    out = tmp_path / "out"
+    sweep(PRECISE, executor="serial", out=out)
+    parts = sorted((out / "parts").glob("part-*.parquet"))
+    for part in parts[1::2]:  # lose every other chunk, from every round
+        part.unlink()
+    (out / "results.parquet").unlink()
+    resumed = sweep(PRECISE, executor="serial", out=out, resume=True)
+    pd.testing.assert_frame_equal(resumed.table, precise.table, check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), precise.summary, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "precision, field",
+    [
+        ({"target": 0.0, "metrics": ["asa_s"]}, "precision.target"),
+        ({"target": 0.05, "metrics": ["aht_s"]}, "precision.metrics"),
+        ({"target": 0.05, "metrics": []}, "precision.metrics"),
+        ({"target": 0.05, "metrics": ["asa_s"], "min_replications": 1}, "precision.min_replications"),
+        ({"target": 0.05, "metrics": ["asa_s"], "min_replications": 9, "max_replications": 8}, "precision.min_replications"),
+        ({"target": 0.05, "metrics": ["asa_s"], "max_reps": 8}, "precision.max_reps"),
+    ],
+)
+def test_bad_precision_names_the_field(precision, field):
+    with pytest.raises(ScenarioError) as info:
+        load_sweep({**PRECISE, "precision": precision})
+    assert field in str(info.value)
+    with pytest.raises(ScenarioError, match="not both"):
+        load_sweep({**PRECISE, "replications": 3})
