@@ -11,6 +11,10 @@
     simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
                      [--max-abandon 0.05]
+    simcenter plot RESULTS_DIR --kind KIND -o FILE.png|svg [--metric M] [--x P] [--y P] [--target 0.8/20]
+    simcenter report RESULTS_DIR -o report.html [--target 0.8/20]
+    simcenter bench [plain|noncompliance|spiral|sweep ...] [--repeats N]
+    simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
 
 Exit codes: 0 success, 2 bad input (the message names the field, the value and what is
 allowed; no traceback), 130 interrupted.
@@ -254,6 +258,101 @@ def cmd_erlang(args) -> int:
     return 0
 
 
+def cmd_staff(args) -> int:
+    from .staffing import Target, flat_staffing, staff
+
+    scenario = _load(args)
+    level, seconds = _parse_target(args.target)
+    target = Target(level, seconds, args.max_abandon)
+    if args.replications is not None and args.replications < 2:
+        raise SimcenterError(f"--replications must be >= 2, got {args.replications}")
+    reps = args.replications or scenario.simulation.replications
+    if reps < 2:
+        raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
+    table, summary = staff(scenario, target, replications=reps, seed=args.seed)
+    flat = flat_staffing(scenario, target, replications=reps, seed=args.seed) if args.flat else None
+    if args.json:
+        doc = {"scenario": scenario.name, "target": {"level": level, "answer_s": seconds, "max_abandon": args.max_abandon},
+               "intervals": json.loads(table.to_json(orient="records")), "summary": summary}
+        if flat is not None:
+            doc["flat"] = {"agents": flat.agents, "service_level": flat.service_level, "ci_low": flat.ci_low,
+                           "ci_high": flat.ci_high, "replications": flat.replications}
+        print(json.dumps(doc, indent=2))
+    else:
+        print(f"{scenario.name}: staffing for {target} ({reps} replications per simulation, common random numbers)")
+        rows = [[r.interval, f"{r.calls_per_hour:,.0f}", f"{r.offered_load:.1f}", str(r.erlang), f"{r.sl_erlang:.3f}", str(r.adjusted),
+                 f"{r.sl_adjusted:.3f}", str(r.simulated), f"{r.sl_simulated:.3f}"] for r in table.itertuples()]
+        _print_table(rows, ["interval", "calls/h", "load", "erlang", "sl", "adjusted", "sl", "simulated", "sl"])
+        print()
+        rows = [[name, f"{s['agent_hours_per_day']:,.1f}", f"{s['service_level']:.3f}", f"[{s['ci_low']:.3f}, {s['ci_high']:.3f}]"]
+                for name, s in summary.items()]
+        _print_table(rows, ["plan", "agent_h/day", "service_level", "95% interval"])
+        sim = summary["simulated"]
+        print(f"simulated plan: {sim['iterations']} iterations, {'settled' if sim['settled'] else 'NOT settled (raise the replications)'}")
+        if flat is not None:
+            print(f"flat staffing (bisection in simulation): {flat.agents} agents, service level {flat.service_level:.3f} "
+                  f"[{flat.ci_low:.3f}, {flat.ci_high:.3f}] over {flat.replications} replications")
+    if args.out:
+        out = Path(args.out)
+        _check_writable(out.parent if str(out.parent) else Path("."), "--out")
+        from ._io import atomic_write_text
+
+        atomic_write_text(out, table.to_csv(index=False))
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from .plots import save
+    from .report import figure, load_results
+
+    results = load_results(args.results)
+    target = _parse_target(args.target)[0] if args.target else 0.8
+    fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target)
+    out = Path(args.output)
+    _check_writable(out.parent if str(out.parent) else Path("."), "-o")
+    print(save(fig, out))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from ._io import atomic_write_text
+    from .report import html_report, load_results
+
+    results = load_results(args.results)
+    target = _parse_target(args.target)[0] if args.target else 0.8
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise SimcenterError(f"-o {str(out)!r}: the report is HTML; give a file name ending in .html")
+    _check_writable(out.parent if str(out.parent) else Path("."), "-o")
+    atomic_write_text(out, html_report(results, target=target))
+    print(out)
+    return 0
+
+
+BENCH_CASES = ("plain", "noncompliance", "spiral", "sweep")
+
+
+def cmd_bench(args) -> int:
+    import subprocess
+
+    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    if not folder.is_dir():
+        raise SimcenterError("simcenter bench runs the scripts in benchmarks/ of a source checkout "
+                             "(git clone, then pip install -e '.[bench]'); none is beside this installation")
+    cases = args.cases or list(BENCH_CASES)
+    for case in cases:
+        if case not in BENCH_CASES:
+            raise SimcenterError(f"unknown benchmark {case!r}; cases: {', '.join(BENCH_CASES)}")
+    status = 0
+    for case in cases:
+        command = [sys.executable, str(folder / f"bench_{case}.py")]
+        if args.repeats is not None:
+            command += ["--repeats", str(args.repeats)]
+        print(f"== {case}: {' '.join(command[1:])}", flush=True)
+        status = max(status, subprocess.run(command, cwd=folder).returncode)
+    return 1 if status else 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit code 2, as for every bad input
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -315,6 +414,40 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
     s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
     s.set_defaults(func=cmd_schema)
+
+    st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side")
+    scenario_args(st)
+    st.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
+    st.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this")
+    st.add_argument("--replications", type=int, help="replications per simulation (default: simulation.replications)")
+    st.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
+    st.add_argument("--flat", action="store_true", help="also find the fewest agents for a flat plan, by bisection in simulation")
+    st.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV")
+    st.set_defaults(func=cmd_staff)
+
+    from .plots import KINDS
+
+    pl = sub.add_parser("plot", help="draw a plot from saved sweep or run results (PNG or SVG)")
+    pl.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")
+    pl.add_argument("--kind", required=True, help=f"one of: {', '.join(KINDS)}")
+    pl.add_argument("-o", "--output", required=True, metavar="FILE", help="output file, .png or .svg")
+    pl.add_argument("--metric", default="service_level", help="metric to draw (heatmap, staffing-curve; default service_level)")
+    pl.add_argument("--x", help="swept parameter on the x axis (heatmap; default the first swept)")
+    pl.add_argument("--y", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
+    pl.add_argument("--target", help="service-level target LEVEL/SECONDS for target lines and required staffing (default 0.8/..)")
+    pl.set_defaults(func=cmd_plot)
+
+    rp = sub.add_parser("report", help="one self-contained HTML page from saved results: scenario, summary, plots")
+    rp.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")
+    rp.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.html)")
+    rp.add_argument("--target", help="service-level target LEVEL/SECONDS (default 0.8/..)")
+    rp.set_defaults(func=cmd_report)
+
+    b = sub.add_parser("bench", help="run the benchmarks (simcenter beside idiomatic SimPy and Ciw) from a source checkout")
+    b.add_argument("cases", nargs="*", metavar="CASE", help=f"any of: {', '.join(BENCH_CASES)} (default: all)")
+    b.add_argument("--repeats", type=int, help="interleaved repetitions per case (default: each script's own)")
+    b.set_defaults(func=cmd_bench)
 
     e = sub.add_parser("erlang", help="staffing table from the Erlang C / Erlang A formulas")
     e.add_argument("--calls-per-hour", type=float, required=True)

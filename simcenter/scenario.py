@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -784,3 +785,28 @@ def parameter_reference() -> str:
         f"| `description` | {Text(10000).describe()} | - | unset | Free text describing the scenario. |\n\n"
     )
     return head + scalars + markdown_reference(Scenario, top)
+
+
+def parameter_unit(key: str) -> str:
+    """The unit of the parameter at dotted ``key`` (``""`` when the key names none), as
+    documented in the parameter reference: ``parameter_unit("agents.staffing") == "agents"``.
+    Contact types may be named by name or index (``contact_types.order_status.noncompliance``)."""
+    from .schema import Table, TableList
+
+    section: type = Scenario
+    unit = ""
+    parts = _split_key(key) if isinstance(key, str) and key else []
+    i = 0
+    while i < len(parts):
+        fields = {f.name: f for f in dataclasses.fields(section)}
+        f = fields.get(parts[i])
+        if f is None:
+            return ""
+        kind, unit = f.metadata.get("kind"), f.metadata.get("unit", "")
+        if isinstance(kind, TableList):
+            section, i = kind.section, i + 2  # skip the element's name or index
+        elif isinstance(kind, Table):
+            section, i = kind.section, i + 1
+        else:
+            return unit if i == len(parts) - 1 else ""
+    return ""

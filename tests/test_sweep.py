@@ -188,9 +188,11 @@ def test_latin_hypercube_covers_every_stratum():
     assert points == [values for values, _ in load_sweep(spec).points]  # seeded
 
 
-def test_example_sweep_file_is_valid():
+def test_example_sweep_files_are_valid():
     spec = load_sweep(ROOT / "scenarios/sweep_noncompliance.toml")
     assert len(spec.points) == 6 and spec.replications == 3
+    spec = load_sweep(ROOT / "scenarios/sweep_tradeoff.toml")
+    assert len(spec.points) == 54 and spec.parameters == ("agents.scale", "contact_types.order_status.noncompliance", "recovery.empowerment")
 
 
 PRECISE = {

@@ -1,0 +1,514 @@
+"""Staffing search: the fewest agents per interval that meet a service-level target, three
+ways side by side.
+
+(a) **Erlang** (:func:`erlang_plan`): each open interval on its own, as if it were a
+    stationary queue: first contacts at the interval's rate, the nominal handling time
+    (talk + wrap-up, averaged over contact types), and Erlang A with the mean patience
+    (Erlang C when callers never abandon). What a planner's spreadsheet does.
+
+(b) **Adjusted Erlang** (:func:`adjusted_plan`): the same formula fed with the load the
+    scenario's failure demand implies. :func:`failure_demand` follows a customer's chain
+    of contacts: after contact ``j`` a promise is made with probability ``q_j`` (the
+    type's ``promise_prob``; on a repeat contact with recovery on, ``1 - S(A_j)``, the
+    chance the recovery fails), broken with ``b`` (the noncompliance, averaged over the
+    reported days with outages; for callbacks ``(1 - reach_prob)^max_attempts``),
+    noticed and answered by a repeat contact with ``return_prob`` unless the anger
+    ``A_{j+1} = A_j d + anger_per_broken_promise`` reaches ``churn_anger`` (``d`` is the
+    anger's decay over the mean due and notice delays). Contact ``j`` takes
+    ``talk (1 + resolution_anger_factor A_j) + E[min(cap, Exp(deescalation A_j))] +
+    wrap-up``, and its caller's patience is divided by ``1 + patience_anger_factor A_j``.
+    That gives contacts per first contact, their mean handling and mean patience. Then a
+    fixed point couples the load and the staffing: abandoned callers redial with
+    ``redial_prob``, so the offered rate is ``λ_0 / (1 - redial_prob · P_ab(n))`` with
+    ``P_ab(n)`` Erlang A's at the staffing ``n`` it implies; starting from plan (a), the
+    staffing is recomputed until it no longer changes (it can only grow, so this ends).
+    Repeat contacts are assumed to follow the intraday shape of first contacts.
+
+(c) **Simulation** (:func:`iterative_plan`): the iterative staffing algorithm (ISA) of
+    Feldman, Mandelbaum, Massey and Whitt (2008): simulate with a generous plan, measure
+    the offered load of each interval (the time-average number of busy agents, plus the
+    work of the callers who abandoned), staff each interval for that load with the
+    stationary Erlang A formula, simulate again with the new plan, and repeat until no
+    interval's staffing moves by more than one agent. Every iteration uses the same
+    seed (common random numbers). Because the load is *measured* in the time-varying
+    system, it carries the lag of the load behind the arrival rate, callbacks, failure
+    demand, anger and slower agents, which (a) and (b) cannot see.
+    For a flat plan, :func:`flat_staffing` bisects on the number of agents; each level is
+    simulated with added replications until the 95% interval of its service level lies
+    on one side of the target (or a maximum is reached, then the mean decides).
+
+:func:`staff` runs the three, then simulates each plan with common random numbers and
+reports the service level each achieves per interval. Plans cover the open intervals of a
+day and apply to every open day; rates are averaged over the reported open days (weekday
+factors included).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import analytic
+from .calendar import Timeline
+from .center import run_replication
+from .errors import SimcenterError
+from .promises import recovery_probabilities
+from .results import confidence_interval
+from .scenario import Scenario
+
+__all__ = [
+    "Target",
+    "erlang_plan",
+    "failure_demand",
+    "adjusted_plan",
+    "iterative_plan",
+    "flat_staffing",
+    "evaluate_plan",
+    "staff",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A service-level target: ``level`` of contacts answered within ``answer_s``
+    seconds, and optionally at most ``max_abandon`` of them abandoning."""
+
+    level: float
+    answer_s: float
+    max_abandon: float | None = None
+
+    def __post_init__(self):
+        if not 0.0 < self.level < 1.0:
+            raise SimcenterError(f"target level must be in (0, 1), got {self.level!r}")
+        if not 0.0 <= self.answer_s <= 86_400.0:
+            raise SimcenterError(f"target answer time must be in [0, 86400] s, got {self.answer_s!r}")
+        if self.max_abandon is not None and not 0.0 < self.max_abandon < 1.0:
+            raise SimcenterError(f"max_abandon must be in (0, 1), got {self.max_abandon!r}")
+
+    def __str__(self) -> str:
+        text = f"{self.level:g}/{self.answer_s:g}"
+        return text + (f", abandonment <= {self.max_abandon:g}" if self.max_abandon is not None else "")
+
+
+# -- inputs every method shares ------------------------------------------------------
+
+
+def _reported_open_days(scenario: Scenario) -> list[int]:
+    first = scenario.simulation.warmup_days
+    return [d for d in range(first, scenario.total_days) if scenario.is_open_day(d)]
+
+
+def first_contact_rates(scenario: Scenario) -> np.ndarray:
+    """First-contact arrival rate (contacts/hour) per open interval of the day, averaged
+    over the reported open days (weekday factors included)."""
+    days = _reported_open_days(scenario)
+    if not days:
+        raise SimcenterError("the scenario has no open day after the warm-up to staff")
+    factor = float(np.mean([scenario.arrivals.day_of_week[scenario.weekday(d)] for d in days]))
+    return np.asarray(scenario.open_rates_per_hour(), dtype=float) * factor
+
+
+def _patience_s(scenario: Scenario) -> float | None:
+    p = scenario.patience
+    return None if p.dist == "none" else p.mean_s
+
+
+def _handle_s(scenario: Scenario) -> float:
+    """Nominal handling time (talk + wrap-up), averaged over contact types by share."""
+    return sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in scenario.contact_types)
+
+
+def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target: Target) -> int:
+    if calls_per_hour <= 0.0:
+        return 0
+    return analytic.staffing(calls_per_hour, aht_s, target.answer_s, target.level, patience_s, target.max_abandon)
+
+
+# -- (a) Erlang per interval ------------------------------------------------------------
+
+
+def erlang_plan(scenario: Scenario, target: Target) -> list[int]:
+    """(a) Erlang A (or C) per interval on first contacts and nominal handling."""
+    handle, patience = _handle_s(scenario), _patience_s(scenario)
+    return [_staff(rate, handle, patience, target) for rate in first_contact_rates(scenario)]
+
+
+# -- (b) Erlang adjusted for failure demand -------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureDemand:
+    """What one first contact brings, in expectation (see the module's description)."""
+
+    contacts: float  # contacts per first contact (the first one included), before redials
+    handle_s: float  # mean handling time over those contacts
+    patience_s: float | None  # mean patience over those contacts (None: no abandonment)
+    by_type: dict = field(default_factory=dict)  # type -> (contacts, handle_s)
+
+
+def _mean_delay_h(delay) -> float:
+    return delay.mean_h
+
+
+def _mean_noncompliance(scenario: Scenario, type_index: int) -> float:
+    base = scenario.contact_types[type_index].noncompliance
+    days = scenario.simulation.days
+    rates = [base] * days
+    for outage in scenario.promises.outages:
+        for d in range(outage.start_day - 1, min(outage.end_day, days)):
+            rates[d] = outage.noncompliance
+    return float(np.mean(rates)) if rates else base
+
+
+def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
+    """Expected contacts, handling and patience per first contact, from the promise
+    chain of every contact type (see the module's description for the equations)."""
+    cust, rec = scenario.customers, scenario.recovery
+    patience = _patience_s(scenario)
+    half_life_h = cust.anger_half_life_days * 24.0
+    total_contacts = total_handle = total_patience_rate = 0.0
+    by_type = {}
+    for k, c in enumerate(scenario.contact_types):
+        if c.promise_kind == "callback":
+            broken = (1.0 - scenario.callbacks.reach_prob) ** scenario.callbacks.max_attempts
+            notice_h = _mean_delay_h(scenario.promises.callback_notice_delay)
+        else:
+            broken = _mean_noncompliance(scenario, k)
+            notice_h = _mean_delay_h(scenario.promises.notice_delay)
+        decay = 2.0 ** (-(_mean_delay_h(c.promise_due) + notice_h) / half_life_h)
+        talk, wrap = c.handle_time.mean, c.wrapup_s
+        reach, anger = 1.0, 0.0  # probability that contact j happens; anger at it
+        contacts = handle = patience_rate = 0.0
+        for j in range(max_repeats + 1):
+            contacts += reach
+            deesc = cust.deescalation_s_per_anger * anger
+            expected_deesc = deesc * (1.0 - math.exp(-cust.deescalation_cap_s / deesc)) if deesc > 0 else 0.0
+            handle += reach * (talk * (1.0 + cust.resolution_anger_factor * anger) + expected_deesc + wrap)
+            if patience is not None:
+                patience_rate += reach * (1.0 + cust.patience_anger_factor * anger) / patience
+            if j > 0 and rec.enabled:
+                fix, concede = recovery_probabilities(rec, anger)
+                promise = 1.0 - (fix + (1.0 - fix) * concede)
+            else:
+                promise = c.promise_prob
+            anger = anger * decay + cust.anger_per_broken_promise
+            if anger >= cust.churn_anger:
+                break
+            reach *= promise * broken * scenario.promises.return_prob
+            if reach < 1e-9:
+                break
+        by_type[c.name] = (contacts, handle / contacts)
+        total_contacts += c.share * contacts
+        total_handle += c.share * handle
+        total_patience_rate += c.share * patience_rate
+    mean_patience = None if patience is None else total_contacts / total_patience_rate
+    return FailureDemand(total_contacts, total_handle / total_contacts, mean_patience, by_type)
+
+
+def adjusted_plan(scenario: Scenario, target: Target, max_iterations: int = 100) -> list[int]:
+    """(b) Erlang A per interval on the load the failure demand implies, with the redial
+    fixed point (see the module's description)."""
+    fd = failure_demand(scenario)
+    redial = scenario.patience.redial_prob if fd.patience_s is not None else 0.0
+    plan = []
+    for first, n in zip(first_contact_rates(scenario), erlang_plan(scenario, target)):
+        rate = first * fd.contacts
+        n = _staff(rate, fd.handle_s, fd.patience_s, target)
+        for _ in range(max_iterations):
+            if redial == 0.0 or n == 0:
+                break
+            p_ab = analytic.metrics(n, rate, fd.handle_s, target.answer_s, fd.patience_s).abandon_rate
+            offered = rate / (1.0 - redial * p_ab)
+            n_next = _staff(offered, fd.handle_s, fd.patience_s, target)
+            if n_next <= n:
+                break
+            n = n_next
+        plan.append(n)
+    return plan
+
+
+# -- simulation ---------------------------------------------------------------------------
+
+
+def _with_plan(scenario: Scenario, plan) -> Scenario:
+    plan = [int(v) for v in plan]
+    staffing = plan[0] if len(set(plan)) == 1 else plan
+    return scenario.replace({"shifts": [], "agents.staffing": staffing, "agents.scale": 1.0})
+
+
+def _per_interval(scenario: Scenario, counters: dict, names: tuple) -> dict:
+    """Each counter summed over the reported open days, per open interval of the day."""
+    timeline = Timeline.from_scenario(scenario)
+    ipd, open_idx = scenario.intervals_per_day, scenario.open_intervals
+    days = _reported_open_days(scenario)
+    rows = np.array([d * ipd + j for d in days for j in open_idx]).reshape(len(days), len(open_idx))
+    assert all(timeline.is_open[i] for i in rows.ravel())
+    return {name: np.asarray(counters[name], dtype=float)[rows].sum(axis=0) for name in names}
+
+
+_NEEDED = ("offered", "answered", "answered_in_target", "abandoned", "handle_s", "busy_s", "staffed_s")
+
+
+def _simulate_plan(scenario: Scenario, plan, replications: int, seed: int) -> list[dict]:
+    s = _with_plan(scenario, plan)
+    return [_per_interval(s, run_replication(s, seed, r), _NEEDED) for r in range(replications)]
+
+
+def evaluate_plan(scenario: Scenario, plan, replications: int = 10, seed: int | None = None) -> pd.DataFrame:
+    """Simulate ``plan`` (agents per open interval) and return per interval the service
+    level and abandonment rate with 95% intervals over replications, and the offered
+    load measured (Erlangs)."""
+    seed = scenario.simulation.seed if seed is None else seed
+    runs = _simulate_plan(scenario, plan, replications, seed)
+    return _plan_table(scenario, plan, runs)
+
+
+def _ratio(num, den):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _plan_table(scenario: Scenario, plan, runs: list[dict]) -> pd.DataFrame:
+    sl = np.array([_ratio(r["answered_in_target"], r["offered"]) for r in runs])
+    ab = np.array([_ratio(r["abandoned"], r["offered"]) for r in runs])
+    sl_mean, sl_low, sl_high = confidence_interval(sl)
+    ab_mean, _, _ = confidence_interval(ab)
+    load, _ = _offered_load(scenario, runs)
+    minutes = scenario.simulation.interval_minutes
+    starts = [f"{(j * minutes) // 60:02d}:{(j * minutes) % 60:02d}" for j in scenario.open_intervals]
+    return pd.DataFrame({
+        "interval": starts, "agents": [int(v) for v in plan], "offered_load": load,
+        "service_level": sl_mean, "sl_ci_low": np.clip(sl_low, 0, 1), "sl_ci_high": np.clip(sl_high, 0, 1),
+        "abandon_rate": ab_mean,
+    })
+
+
+def _offered_load(scenario: Scenario, runs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Offered load per open interval (Erlangs): the time-average number of busy agents
+    plus the work the abandoning callers would have brought, averaged over replications;
+    and the mean handling time of the interval's answered contacts."""
+    days = len(_reported_open_days(scenario))
+    span = days * scenario.interval_s
+    busy = np.mean([r["busy_s"] for r in runs], axis=0)
+    handle = _ratio(np.sum([r["handle_s"] for r in runs], axis=0), np.sum([r["answered"] for r in runs], axis=0))
+    handle = np.where(np.isnan(handle), _handle_s(scenario), handle)
+    abandoned = np.mean([r["abandoned"] for r in runs], axis=0)
+    return (busy + abandoned * handle) / span, handle
+
+
+@dataclass(frozen=True)
+class IterativeResult:
+    plan: list  # the settled staffing per open interval
+    iterations: list  # the plans simulated, the first being the generous start
+    converged: bool
+
+
+def effective_load(n: int, service_level: float, handle_s: float, patience_s: float | None, target_s: float) -> float:
+    """The offered load (Erlangs) at which the stationary Erlang A (or C) queue with ``n``
+    agents has the given service level: what an interval "behaves like"."""
+    def sl(m: float) -> float:
+        if patience_s is None and m >= n:
+            return 0.0
+        return analytic.metrics(n, m / handle_s * 3600.0, handle_s, target_s, patience_s).service_level
+
+    lo, hi = 0.0, max(1.0, float(n))
+    while sl(hi) > service_level:
+        lo, hi = hi, 2.0 * hi
+        if hi > 1e7:
+            return hi
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if sl(mid) > service_level else (lo, mid)
+        if hi - lo < 1e-6 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _rejects_formula(runs, plan, load, handle, patience, target: Target) -> tuple[np.ndarray, list[bool]]:
+    """Per interval: the measured service level, and whether it rejects the stationary
+    formula at the measured load (the formula's value lies outside its 95% interval over
+    replications)."""
+    sl, low, high = confidence_interval(np.array([_ratio(r["answered_in_target"], r["offered"]) for r in runs]))
+    rejects = []
+    for m, q, lo, hi, n, h in zip(load, sl, low, high, plan, handle):
+        if m > 0 and n > 0 and 0.0 < q < 1.0:
+            predicted = analytic.metrics(n, m / h * 3600.0, h, target.answer_s, patience).service_level if (patience is not None or m < n) else 0.0
+            rejects.append(not lo <= predicted <= hi)
+        else:
+            rejects.append(False)
+    return sl, rejects
+
+
+def iterative_plan(
+    scenario: Scenario,
+    target: Target,
+    replications: int = 10,
+    seed: int | None = None,
+    max_iterations: int = 20,
+) -> IterativeResult:
+    """(c) The iterative staffing algorithm (see the module's description)."""
+    seed = scenario.simulation.seed if seed is None else seed
+    patience = _patience_s(scenario)
+    start = [int(math.ceil(1.5 * n + 3)) for n in adjusted_plan(scenario, target)]
+    plans, plan, calibrating = [start], start, False
+    history: dict[int, list] = {}  # interval -> [(agents, measured service level)] while calibrating
+    for _ in range(max_iterations):
+        runs = _simulate_plan(scenario, plan, replications, seed)
+        load, handle = _offered_load(scenario, runs)
+        new = [_staff(m / h * 3600.0, h, patience, target) if m > 0 else 0 for m, h in zip(load, handle)]
+        if calibrating:
+            sl, rejects = _rejects_formula(runs, plan, load, handle, patience, target)
+            for k, (n, q) in enumerate(zip(plan, sl)):
+                if rejects[k] or k in history:
+                    history.setdefault(k, []).append((n, float(q)))
+                    new[k] = _calibrate(history[k], handle[k], patience, target)
+        plans.append(new)
+        settled = max(abs(a - b) for a, b in zip(new, plan)) <= 1
+        plan = new
+        if settled:
+            if calibrating:
+                return IterativeResult(plan, plans, True)
+            calibrating = True
+    return IterativeResult(plan, plans, False)
+
+
+def _calibrate(history: list, handle: float, patience: float | None, target: Target) -> int:
+    """Next staffing of an interval the stationary formula does not describe: a secant
+    step on its measured service level against agents once two levels have been
+    simulated, else the staffing for its effective load."""
+    n, sl = history[-1]
+    earlier = [(m, q) for m, q in history[:-1] if m != n]
+    if earlier:
+        m, q = earlier[-1]
+        slope = (sl - q) / (n - m)
+        if slope > 1e-4:
+            step = (target.level - sl) / slope
+            return max(0, int(math.ceil(n + max(-0.5 * n, min(step, 0.5 * n + 5)))))
+    if not 0.0 < sl < 1.0:
+        return n
+    return _staff(effective_load(n, sl, handle, patience, target.answer_s) / handle * 3600.0, handle, patience, target)
+
+
+@dataclass(frozen=True)
+class FlatResult:
+    agents: int
+    service_level: float
+    ci_low: float
+    ci_high: float
+    replications: int
+    tried: dict  # agents -> (service level, ci_low, ci_high, replications, meets)
+
+
+def flat_staffing(
+    scenario: Scenario,
+    target: Target,
+    replications: int = 10,
+    max_replications: int = 80,
+    seed: int | None = None,
+) -> FlatResult:
+    """The fewest agents, the same in every interval, that meet the target in simulation.
+
+    A galloping search from the adjusted Erlang estimate, then bisection on the number of
+    agents; each level is run with ``replications``, doubled
+    until the 95% interval of its service level (and, with ``max_abandon``, of its
+    abandonment rate) lies on one side of the target, at most ``max_replications``
+    (then the mean decides). All levels use the same seed (common random numbers).
+    """
+    seed = scenario.simulation.seed if seed is None else seed
+    tried: dict[int, tuple] = {}
+
+    def meets(n: int) -> bool:
+        if n in tried:
+            return tried[n][-1]
+        s = _with_plan(scenario, [n] * len(scenario.open_intervals))
+        runs: list[dict] = []
+        reps = replications
+        while True:
+            while len(runs) < reps:
+                counters = run_replication(s, seed, len(runs))
+                runs.append({k: float(_per_interval(s, counters, (k,))[k].sum()) for k in ("offered", "answered_in_target", "abandoned")})
+            sl = np.array([r["answered_in_target"] / r["offered"] if r["offered"] else np.nan for r in runs])
+            ab = np.array([r["abandoned"] / r["offered"] if r["offered"] else np.nan for r in runs])
+            mean, low, high = confidence_interval(sl)
+            decided_sl = low >= target.level or high < target.level
+            ok = mean >= target.level
+            decided_ab = True
+            if target.max_abandon is not None:
+                a_mean, a_low, a_high = confidence_interval(ab)
+                decided_ab = a_high <= target.max_abandon or a_low > target.max_abandon
+                ok = ok and a_mean <= target.max_abandon
+            if (decided_sl and decided_ab) or reps >= max_replications:
+                tried[n] = (float(mean), float(low), float(high), len(runs), bool(ok))
+                return bool(ok)
+            reps = min(max_replications, 2 * reps)
+
+    # a galloping search from the adjusted Erlang estimate, then bisection
+    guess = max(adjusted_plan(scenario, target) + [1])
+    step = 1
+    if meets(guess):
+        hi, lo = guess, guess - 1
+        while lo > 0 and meets(lo):
+            hi, lo, step = lo, max(0, lo - 2 * step), 2 * step
+    else:
+        lo, hi = guess, guess + 1
+        while not meets(hi):
+            lo, hi, step = hi, hi + 2 * step, 2 * step
+            if hi > 100_000:
+                raise SimcenterError("no flat staffing up to 100000 agents meets the target")
+    while hi - lo > 1:  # invariant: hi meets the target, lo does not (or is 0)
+        mid = (lo + hi) // 2
+        if meets(mid):
+            hi = mid
+        else:
+            lo = mid
+    return _flat_result(hi, tried)
+
+
+def _flat_result(n: int, tried: dict) -> FlatResult:
+    mean, low, high, reps, _ = tried[n]
+    return FlatResult(n, mean, low, high, reps, dict(sorted(tried.items())))
+
+
+# -- all three ---------------------------------------------------------------------------
+
+
+def staff(
+    scenario: Scenario,
+    target: Target,
+    replications: int = 10,
+    seed: int | None = None,
+    max_iterations: int = 10,
+) -> tuple[pd.DataFrame, dict]:
+    """Run the three methods and simulate each plan (common random numbers).
+
+    Returns a table with one row per open interval (``interval``, first-contact
+    ``calls_per_hour``, and for each method ``erlang``, ``adjusted``, ``simulated``:
+    its agents and the service level it achieves, ``sl_erlang`` ...) and a dict with
+    the summary per method: agent hours per day, service level over the day, and for the
+    simulation method the iterations and whether they settled.
+    """
+    seed = scenario.simulation.seed if seed is None else seed
+    plans = {"erlang": erlang_plan(scenario, target), "adjusted": adjusted_plan(scenario, target)}
+    isa = iterative_plan(scenario, target, replications, seed, max_iterations)
+    plans["simulated"] = isa.plan
+    table = pd.DataFrame({
+        "interval": [f"{(j * scenario.simulation.interval_minutes) // 60:02d}:{(j * scenario.simulation.interval_minutes) % 60:02d}" for j in scenario.open_intervals],
+        "calls_per_hour": first_contact_rates(scenario),
+    })
+    summary = {}
+    hours = scenario.interval_s / 3600.0
+    for name, plan in plans.items():
+        runs = _simulate_plan(scenario, plan, replications, seed)
+        evaluated = _plan_table(scenario, plan, runs)
+        table[name] = evaluated["agents"]
+        table[f"sl_{name}"] = evaluated["service_level"]
+        day_sl = np.array([r["answered_in_target"].sum() / r["offered"].sum() for r in runs])
+        mean, low, high = confidence_interval(day_sl)
+        summary[name] = {"agent_hours_per_day": float(sum(plan) * hours), "service_level": float(mean),
+                         "ci_low": float(low), "ci_high": float(high)}
+    table["offered_load"] = evaluated["offered_load"]
+    summary["simulated"].update({"iterations": len(isa.iterations) - 1, "settled": isa.converged})
+    return table, summary
