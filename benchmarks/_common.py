@@ -43,6 +43,24 @@ def reference_mmn_m(agents: int, calls_per_hour: float, aht_s: float, patience_s
     return stats["arrived"]
 
 
+def reference_ciw(agents: int, calls_per_hour: float, aht_s: float, patience_s: float, hours: float, seed: int) -> int:
+    """The same M/M/n+M queue in Ciw (a benchmark-only dependency): returns the number of
+    contacts that arrived. Ciw seeds Python's global random state; this reference is the
+    only place in the project that touches it."""
+    import ciw
+
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=calls_per_hour / 3600.0)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / aht_s)],
+        number_of_servers=[agents],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / patience_s)],
+    )
+    ciw.seed(seed)
+    sim = ciw.Simulation(network)
+    sim.simulate_until_max_time(hours * 3600.0)
+    return int(sim.nodes[0].number_of_individuals)
+
+
 def timed(fn, *args) -> tuple[float, int]:
     gc.collect()
     start = time.perf_counter()

@@ -1,5 +1,5 @@
-"""Benchmark: simcenter's engine beside an idiomatic SimPy M/M/n+M model, same parameters,
-in one process run.
+"""Benchmark: simcenter's engine beside an idiomatic SimPy M/M/n+M model and beside Ciw, same
+parameters, in one process run.
 
 The reference is how the queue is usually written with SimPy: a process per customer, a
 ``simpy.Resource`` for the agents, patience as a ``timeout`` raced against the request.
@@ -9,6 +9,10 @@ alike, and the medians of contacts simulated per second of wall time are compare
 
     python benchmarks/bench_plain.py                 # 10 and 200 agents
     python benchmarks/bench_plain.py --agents 10 --repeats 7 --hours 200
+    python benchmarks/bench_plain.py --no-ciw        # without Ciw (pip install -e '.[bench]')
+
+Ciw (an open-source queueing-network simulator) runs the same queue (exponential
+arrivals, service and reneging) as a second reference; it is a benchmark-only dependency.
 
 It also reports the memory check: peak traced memory of a long run against a short one.
 """
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import simpy
-from _common import peak_rss_of, reference_mmn_m, timed
+from _common import peak_rss_of, reference_ciw, reference_mmn_m, timed
 
 import simcenter
 from simcenter.center import CallCenter
@@ -48,19 +52,26 @@ def run_simcenter(s) -> int:
     return int(sum(counters.offered) + sum(counters.after_hours))
 
 
-def compare(agents: int, load: float, aht_s: float, patience_s: float, hours: float, repeats: int) -> dict:
+def compare(agents: int, load: float, aht_s: float, patience_s: float, hours: float, repeats: int, ciw: bool = True) -> dict:
     calls_per_hour = agents * load * 3600.0 / aht_s
     days = max(1, round(hours / 24))
     hours = days * 24.0
     s = scenario(agents, calls_per_hour, aht_s, patience_s, hours, seed=1)
-    ref_rates, sim_rates = [], []
+    ref_rates, sim_rates, ciw_rates = [], [], []
     for rep in range(repeats):
         t, n = timed(reference_mmn_m, agents, calls_per_hour, aht_s, patience_s, hours, rep)
         ref_rates.append(n / t)
         t, n = timed(run_simcenter, s.replace({"simulation.seed": rep}))
         sim_rates.append(n / t)
+        if ciw:
+            t, n = timed(reference_ciw, agents, calls_per_hour, aht_s, patience_s, hours, rep)
+            ciw_rates.append(n / t)
     ref, sim = statistics.median(ref_rates), statistics.median(sim_rates)
-    return {"agents": agents, "load": load, "hours": hours, "reference_cps": ref, "simcenter_cps": sim, "ratio": sim / ref}
+    out = {"agents": agents, "load": load, "hours": hours, "reference_cps": ref, "simcenter_cps": sim, "ratio": sim / ref}
+    if ciw:
+        out["ciw_cps"] = statistics.median(ciw_rates)
+        out["ciw_ratio"] = sim / out["ciw_cps"]
+    return out
 
 
 def peak_memory(s) -> int:
@@ -88,15 +99,25 @@ def main(argv=None) -> None:
     p.add_argument("--hours", type=float, default=None, help="simulated hours per run (default: about 100,000 contacts)")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-memory", action="store_true")
+    p.add_argument("--no-ciw", action="store_true", help="leave out the Ciw reference")
     args = p.parse_args(argv)
+    if not args.no_ciw:
+        try:
+            import ciw
+        except ImportError:
+            p.error("Ciw is not installed: pip install -e '.[bench]', or run with --no-ciw")
     print(f"simcenter {simcenter.__version__}, simpy {simpy.__version__}, numpy {np.__version__}")
     print("plain M/M/n+M queue, AHT 180 s, patience 300 s; contacts per second of wall time, median of "
           f"{args.repeats} interleaved runs")
-    print(f"{'agents':>6} {'hours':>6} {'idiomatic SimPy':>16} {'simcenter':>10} {'ratio':>6}")
+    if not args.no_ciw:
+        print(f"second reference: Ciw {ciw.__version__}")
+    head = f"{'agents':>6} {'hours':>6} {'idiomatic SimPy':>16} {'simcenter':>10} {'vs SimPy':>8}"
+    print(head + ("" if args.no_ciw else f" {'Ciw':>8} {'vs Ciw':>7}"))
     for n in args.agents:
         hours = args.hours or max(24.0, 100_000 / (n * args.load * 20.0))
-        r = compare(n, args.load, 180.0, 300.0, hours, args.repeats)
-        print(f"{n:>6} {r['hours']:>6.0f} {r['reference_cps']:>16,.0f} {r['simcenter_cps']:>10,.0f} {r['ratio']:>6.2f}x")
+        r = compare(n, args.load, 180.0, 300.0, hours, args.repeats, ciw=not args.no_ciw)
+        line = f"{n:>6} {r['hours']:>6.0f} {r['reference_cps']:>16,.0f} {r['simcenter_cps']:>10,.0f} {r['ratio']:>7.2f}x"
+        print(line + ("" if args.no_ciw else f" {r['ciw_cps']:>8,.0f} {r['ciw_ratio']:>6.2f}x"))
     if not args.no_memory:
         base = scenario(10, 10 * args.load * 20.0, 180.0, 300.0, 24.0, seed=3)
         short, long_ = base.replace({"simulation.days": 6}), base.replace({"simulation.days": 60})
