@@ -66,6 +66,11 @@ def _label(name: str) -> str:
     return f"{name} ({unit})" if unit and unit != "-" else name
 
 
+def _short(key: str) -> str:
+    """The last part of a dotted key, for titles: ``contact_types.x.noncompliance`` -> ``noncompliance``."""
+    return key.rsplit(".", 1)[-1]
+
+
 def _series(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
     rows = summary[summary.metric == metric]
     if rows.empty:
@@ -113,7 +118,7 @@ def heatmap(summary: pd.DataFrame, x: str, y: str, metric: str) -> "Figure":
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
     fig.colorbar(image, ax=ax, label=_label(metric))
-    ax.set_title(f"{metric.replace('_', ' ').capitalize()} over {x} and {y}")
+    ax.set_title(f"{metric.replace('_', ' ').capitalize()} over {_short(x)} and {_short(y)}", fontsize=10)
     return fig
 
 
@@ -157,7 +162,7 @@ def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: s
         right.plot([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none", label="break-even")
     left.set_xlabel(_label(x))
     right.set_xlabel(_label(x))
-    left.set_ylabel(f"agents needed ({_label(agents)})")
+    left.set_ylabel(f"needed: {_label(agents)}")
     right.set_ylabel(_label(cost))
     left.set_title("Staffing needed for the target")
     right.set_title("Total cost at that staffing")

@@ -17,7 +17,10 @@ ways side by side.
     anger's decay over the mean due and notice delays). Contact ``j`` takes
     ``talk (1 + resolution_anger_factor A_j) + E[min(cap, Exp(deescalation A_j))] +
     wrap-up``, and its caller's patience is divided by ``1 + patience_anger_factor A_j``.
-    That gives contacts per first contact, their mean handling and mean patience. Then a
+    A callback promise also costs the agents its attempts (each reaches the customer with
+    ``reach_prob``: talk and wrap-up, else ``attempt_s``), counted as part of the handling
+    of the contact that made it. That gives contacts per first contact, their mean
+    handling and mean patience. Then a
     fixed point couples the load and the staffing: abandoned callers redial with
     ``redial_prob``, so the offered rate is ``λ_0 / (1 - redial_prob · P_ab(n))`` with
     ``P_ab(n)`` Erlang A's at the staffing ``n`` it implies; starting from plan (a), the
@@ -180,6 +183,10 @@ def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
             notice_h = _mean_delay_h(scenario.promises.notice_delay)
         decay = 2.0 ** (-(_mean_delay_h(c.promise_due) + notice_h) / half_life_h)
         talk, wrap = c.handle_time.mean, c.wrapup_s
+        callback_work = 0.0  # expected agent time a callback promise costs (every attempt)
+        if c.promise_kind == "callback":
+            r, cb = scenario.callbacks.reach_prob, scenario.callbacks
+            callback_work = sum((1.0 - r) ** k * (r * (talk + wrap) + (1.0 - r) * cb.attempt_s) for k in range(cb.max_attempts))
         reach, anger = 1.0, 0.0  # probability that contact j happens; anger at it
         contacts = handle = patience_rate = 0.0
         for j in range(max_repeats + 1):
@@ -194,6 +201,7 @@ def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
                 promise = 1.0 - (fix + (1.0 - fix) * concede)
             else:
                 promise = c.promise_prob
+            handle += reach * promise * callback_work  # counted as part of the contact that promised it
             anger = anger * decay + cust.anger_per_broken_promise
             if anger >= cust.churn_anger:
                 break

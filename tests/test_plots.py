@@ -95,7 +95,7 @@ def test_cost_frontier_and_break_even(swept):
     assert len(table) == 4
     fig = figure(swept, "cost-frontier")
     left, right = fig.axes
-    assert len(_lines(left)) == 2 and left.get_ylabel().startswith("agents needed")
+    assert len(_lines(left)) == 2 and left.get_ylabel() == "needed: agents.staffing (agents)"
     assert right.get_ylabel() == "cost (currency)"
     labels = [l.get_label() for l in _lines(right)]
     assert labels[:2] == ["recovery.empowerment = 0", "recovery.empowerment = 1"]
