@@ -208,7 +208,9 @@ def cmd_validate(args) -> int:
 def cmd_schema(args) -> int:
     from .scenario import parameter_reference, scenario_json_schema
 
-    if args.metrics:
+    if args.cli:
+        sys.stdout.write(cli_reference())
+    elif args.metrics:
         from .stats import metrics_reference
 
         sys.stdout.write(metrics_reference())
@@ -413,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
     s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
+    s.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
     s.set_defaults(func=cmd_schema)
 
     st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side")
@@ -458,6 +461,26 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--around", type=int, default=3, help="rows either side of the answer (default 3)")
     e.set_defaults(func=cmd_erlang)
     return p
+
+
+def cli_reference() -> str:
+    """The command-line reference page (docs/reference/cli.md): every command's help."""
+    import functools
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    out = [
+        "# Command-line reference",
+        "",
+        "Generated from the program itself (`simcenter schema --cli`); a test keeps this page equal to it.",
+        "Every command exits with 0 on success, 2 on bad input (one line naming the field, the value and",
+        "what is allowed; no traceback) and 130 when interrupted.",
+        "",
+    ]
+    for name, command in sub.choices.items():
+        command.formatter_class = functools.partial(argparse.HelpFormatter, width=100)
+        out += [f"## simcenter {name}", "", "```text", command.format_help().rstrip(), "```", ""]
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:

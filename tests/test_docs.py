@@ -28,10 +28,56 @@ def _command_after(marker: str) -> str:
 PY_BLOCKS = [(p, i, code) for p in PAGES for i, code in enumerate(_blocks(p, "python"))]
 
 
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A scratch directory that looks like the project's root (scenarios/, notebooks/), so
+    that examples run as written and write nothing into the checkout."""
+    for name in ("scenarios", "notebooks"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.mark.parametrize("page, index, code", PY_BLOCKS, ids=[f"{p.relative_to(ROOT)}#{i}" for p, i, _ in PY_BLOCKS])
-def test_python_blocks_run(page, index, code, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_python_blocks_run(page, index, code, workdir):
     exec(compile(code, f"{page.name} block {index}", "exec"), {"__name__": "__doc__"})
+
+
+BASH_BLOCKS = [(p, i, code) for p in PAGES for i, code in enumerate(_blocks(p, "bash"))]
+INSTALL_LINES = ("python3 -m venv .venv",)
+
+
+@pytest.mark.parametrize("page, index, code", BASH_BLOCKS, ids=[f"{p.relative_to(ROOT)}#{i}" for p, i, _ in BASH_BLOCKS])
+def test_command_blocks_run(page, index, code, workdir, capsys):
+    """Every simcenter command in a bash block runs as written and exits 0; the only other
+    lines allowed are the README's install commands, which CI runs as written."""
+    for line in code.splitlines():
+        argv = shlex.split(line, comments=True)
+        if not argv:
+            continue
+        if line.startswith(INSTALL_LINES):
+            invocation = shlex.split(line.split("&&")[-1].strip())
+            if invocation[0] != "simcenter":
+                continue  # the install-and-test command: CI runs it (.ci/run)
+            argv = invocation
+        assert argv[0] == "simcenter", f"{page.name}: not a simcenter command: {line}"
+        assert main(argv[1:]) == 0, f"{page.name}: {line}\n{capsys.readouterr().err}"
+
+
+def test_scenario_examples_load():
+    from simcenter import Scenario
+
+    for page in PAGES:
+        for text in _blocks(page, "toml"):
+            if "[[contact_types]]" in text:
+                assert Scenario.from_toml(text, source=page.name).contact_types
+
+
+def test_cli_reference_is_generated():
+    from simcenter.cli import cli_reference
+
+    page = (ROOT / "docs/reference/cli.md").read_text(encoding="utf-8")
+    assert page == cli_reference(), "regenerate with: simcenter schema --cli > docs/reference/cli.md"
 
 
 def test_readme_run_command_works_as_written(capsys, monkeypatch):

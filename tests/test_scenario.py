@@ -133,3 +133,23 @@ def test_every_parameter_is_documented():
     for owner, f in walk(Scenario):
         assert len(f.metadata["doc"]) > 15, f"{owner}.{f.name} has no documentation"
         assert f.metadata["unit"], f"{owner}.{f.name} has no unit"
+
+
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if not p.name.startswith("sweep_")], ids=lambda p: p.stem)
+def test_every_example_runs_briefly(path):
+    import simcenter
+
+    s = Scenario.from_file(path).replace({"simulation.days": 1, "simulation.warmup_days": 1})
+    summary = simcenter.simulate(s, replications=2, seed=1).summary().set_index("metric")
+    assert summary.loc["offered", "mean"] > 0 and 0 <= summary.loc["service_level", "mean"] <= 1
+
+
+def test_the_library_is_documented():
+    """Each example is commented at its top and listed in the README's table."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in EXAMPLES:
+        assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name} has no comment at its top"
+        assert f"| `scenarios/{path.name}` |" in readme, f"{path.name} is missing from the README's scenario table"
