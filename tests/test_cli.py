@@ -184,3 +184,8 @@ def test_run_table_shows_the_mechanisms_in_use(capsys):
     code, out, _ = run_cli(capsys, "run", ROOT / "scenarios/spiral.toml", "--set", "simulation.days=1",
                            "--set", "simulation.warmup_days=0", "--replications", "2", "--json")
     assert "morale_mean" in json.loads(out)["summary"] and "overrides" in json.loads(out)["summary"]
+
+
+def test_bench_refuses_an_unknown_case(capsys):
+    code, _, err = run_cli(capsys, "bench", "plainn")
+    assert code == 2 and "plain, noncompliance, spiral, sweep" in err
