@@ -7,11 +7,21 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "check_replaceable"]
+
+
+def check_replaceable(path: Path) -> None:
+    """Results replace only regular files: never a device, a pipe or a directory that
+    happens to have the name (renaming over ``/dev/null`` would replace the device)."""
+    from .errors import SimcenterError
+
+    if os.path.lexists(path) and not (Path(path).is_file() and not Path(path).is_symlink()):
+        raise SimcenterError(f"{str(path)!r} exists and is not a regular file; refusing to replace it")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
+    check_replaceable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -17,7 +17,8 @@
     simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
 
 Exit codes: 0 success, 2 bad input (the message names the field, the value and what is
-allowed; no traceback), 130 interrupted.
+allowed; no traceback), 1 the machine failed the run (a full disk, a file that cannot be
+written), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -67,9 +68,20 @@ def _load(args):
     return scenario
 
 
-def _check_writable(path: Path, what: str) -> None:
-    """Fail before a long run, not after it, if results cannot be written."""
+#: The least free space a result needs beside what it is expected to take.
+MIN_FREE_BYTES = 16 * 2**20
+
+
+def _check_writable(path: Path, what: str, expected_bytes: float = 0.0) -> None:
+    """Fail before a long run, not after it, if results cannot be written: a directory that
+    cannot be created or written, or a disk without room for them."""
+    import shutil
+
+    from ._io import check_replaceable
+
     target = path if what == "--out" else path.parent
+    if what != "--out":
+        check_replaceable(path)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -78,6 +90,10 @@ def _check_writable(path: Path, what: str) -> None:
         raise SimcenterError(f"{what} {str(path)!r}: not a directory")
     if not os.access(target, os.W_OK | os.X_OK):
         raise SimcenterError(f"{what} {str(path)!r}: directory is not writable")
+    free = shutil.disk_usage(target).free
+    if free < MIN_FREE_BYTES + expected_bytes:
+        raise SimcenterError(f"{what} {str(path)!r}: only {free / 2**20:,.1f} MB free on its disk; "
+                             f"about {(MIN_FREE_BYTES + expected_bytes) / 2**20:,.0f} MB are needed")
 
 
 def cmd_run(args) -> int:
@@ -89,8 +105,9 @@ def cmd_run(args) -> int:
             raise SimcenterError(f"{flag} must be >= {low}, got {value}")
     if args.out:
         _check_writable(Path(args.out), "--out")
-    if args.trace:
-        _check_writable(Path(args.trace), "--trace")
+    if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
+        reps = args.replications or scenario.simulation.replications
+        _check_writable(Path(args.trace), "--trace", 120.0 * scenario.expected_first_contacts() * reps)
     if args.agent_trace:
         _check_writable(Path(args.agent_trace), "--agent-trace")
     achieved = None
@@ -474,7 +491,9 @@ def cli_reference() -> str:
         "",
         "Generated from the program itself (`simcenter schema --cli`); a test keeps this page equal to it.",
         "Every command exits with 0 on success, 2 on bad input (one line naming the field, the value and",
-        "what is allowed; no traceback) and 130 when interrupted.",
+        "what is allowed; no traceback), 1 when the machine fails the run (a full disk, a file that cannot",
+        "be written; one line) and 130 when interrupted. Warnings are one line on stderr:",
+        "`simcenter: warning: ...`.",
         "",
     ]
     for name, command in sub.choices.items():
@@ -483,17 +502,30 @@ def cli_reference() -> str:
     return "\n".join(out)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr, like errors: ``simcenter: warning: ...``."""
+    print(f"simcenter: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except SimcenterError as err:
         print(f"simcenter: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("simcenter: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # the machine, not the input: a full disk, a file gone
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"simcenter: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

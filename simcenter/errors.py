@@ -7,7 +7,13 @@ command line can print it and exit with code 2.
 
 from __future__ import annotations
 
-__all__ = ["SimcenterError", "ScenarioError"]
+__all__ = ["SimcenterError", "ScenarioError", "OverloadWarning"]
+
+
+class OverloadWarning(UserWarning):
+    """The scenario can run, but its queue grows without bound while the overload lasts:
+    offered load above the agents on duty and callers who never abandon. The results
+    describe a transient, not a steady state."""
 
 
 class SimcenterError(Exception):

@@ -49,6 +49,19 @@ def simulate(
     for name, value, low in (("replications", n, 1), ("seed", root, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SimcenterError(f"{name} must be an integer >= {low}, got {value!r}")
+    backlog, first = scenario.overload_backlog()
+    if backlog >= 1.0:
+        import warnings
+
+        from .errors import OverloadWarning
+
+        warnings.warn(
+            f"{scenario.name + ': ' if scenario.name else ''}from {first} the offered load exceeds the agents on duty and callers never hang up "
+            f"(patience.dist = none): up to about {backlog:,.0f} first contacts wait at once; the results describe "
+            "that pile-up, not a steady state",
+            OverloadWarning,
+            stacklevel=2,
+        )
     if agent_trace is not None and not scenario.workforce.enabled:
         raise SimcenterError("agent_trace needs workforce.enabled = true (agents are otherwise not individuals)")
     with ExitStack() as stack_:

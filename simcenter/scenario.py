@@ -20,6 +20,7 @@ is allowed.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import tomllib
 import dataclasses
@@ -79,6 +80,10 @@ __all__ = [
 #: Upper bound on the expected contacts in one replication: above it a run would take
 #: hours and its per-interval tables would not fit a planner's machine.
 MAX_EXPECTED_CONTACTS = 50_000_000
+#: Callers who never abandon pile up while the offered load exceeds the agents on duty; a
+#: scenario whose first contacts alone would leave more than this many waiting at once is
+#: refused before it runs (it would exhaust memory and describe nothing but the pile).
+MAX_BACKLOG = 2_000_000
 MAX_AGENTS = 100_000
 
 
@@ -645,6 +650,14 @@ class Scenario:
                 f"the limit is {MAX_EXPECTED_CONTACTS:.0e} (shorten simulation.days or lower the rates)",
                 value=expected,
             )
+        backlog, _ = self.overload_backlog()
+        if backlog > MAX_BACKLOG:
+            raise ScenarioError(
+                "agents.staffing",
+                f"with patience.dist = none, callers never hang up, and the first contacts alone would leave about "
+                f"{backlog:.3g} waiting at once (the limit is {MAX_BACKLOG:.0e}); staff for the load or give the callers a patience",
+                value=backlog,
+            )
 
     # -- rates -------------------------------------------------------------------------
 
@@ -670,6 +683,34 @@ class Scenario:
         plan = list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)
         scale = self.agents.scale
         return plan if scale == 1.0 else [int(round(v * scale)) for v in plan]
+
+    def overload_backlog(self) -> tuple[float, str | None]:
+        """With callers who never abandon (``patience.dist = "none"``), the largest number of
+        first contacts left waiting at once if the agents on duty worked flat out at the
+        nominal handling time (a fluid bound, redials and repeat contacts left out), and the
+        clock time of the first interval whose load exceeds its agents; ``(0.0, None)``
+        otherwise, and for plans given as ``[[shifts]]``."""
+        if self.patience.dist != "none" or self.shifts:
+            return 0.0, None
+        handle = sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in self.contact_types)
+        hours = self.interval_s / 3600.0
+        rates, staff = self.open_rates_per_hour(), self.staffing_by_interval()
+        open_k = self.open_intervals
+        backlog = worst = 0.0
+        first = None
+        for day in range(self.total_days):
+            if not self.is_open_day(day):
+                continue
+            factor = self.arrivals.day_of_week[self.weekday(day)]
+            for j, (rate, n) in enumerate(zip(rates, staff)):
+                arriving = rate * factor * hours
+                capacity = n * 3600.0 / handle * hours if handle > 0 else math.inf
+                if arriving > capacity and first is None:
+                    m = (open_k.start + j) * self.simulation.interval_minutes
+                    first = f"{m // 60:02d}:{m % 60:02d}"
+                backlog = max(0.0, backlog + arriving - capacity)
+                worst = max(worst, backlog)
+        return worst, first
 
     def expected_first_contacts(self) -> float:
         """Expected first contacts in one replication (warm-up included)."""

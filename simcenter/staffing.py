@@ -488,7 +488,7 @@ def staff(
     target: Target,
     replications: int = 10,
     seed: int | None = None,
-    max_iterations: int = 10,
+    max_iterations: int = 20,
 ) -> tuple[pd.DataFrame, dict]:
     """Run the three methods and simulate each plan (common random numbers).
 

@@ -171,7 +171,8 @@ def _coerce(base: Scenario, key: str, value: Any) -> Any:
         base.replace({key: value})
         return value
     except ScenarioError as err:
-        if (isinstance(value, float) and value.is_integer()) or "integer" in err.allowed:
+        # only numbers from ranges and Latin hypercubes are rounded; never a boolean or text
+        if isinstance(value, float) and (value.is_integer() or "integer" in err.allowed):
             try:
                 base.replace({key: int(round(value))})
                 return int(round(value))

@@ -78,6 +78,9 @@ class TraceWriter:
         self._pq = None
 
     def __enter__(self) -> "TraceWriter":
+        from ._io import check_replaceable
+
+        check_replaceable(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.parquet:
             self._pq = pq.ParquetWriter(str(self._tmp), pa.schema([(c, _TYPES[c]) for c in self.columns]))

@@ -99,3 +99,80 @@ def scenario_data(draw, max_rate=120.0, max_agents=12):
     if patience == "lognormal":
         data["patience"]["cv"] = draw(st.floats(0.1, 2))
     return data
+
+
+def with_promises(data, draw):
+    """Add promises, callbacks, anger and recovery to scenario data."""
+    for ctype in data["contact_types"]:
+        ctype["promise_prob"] = draw(st.floats(0, 1))
+        ctype["promise_kind"] = draw(st.sampled_from(["fulfilment", "callback"]))
+        ctype["noncompliance"] = draw(st.floats(0, 1))
+        ctype["promise_due"] = {"dist": draw(st.sampled_from(["deterministic", "exponential"])), "mean_h": draw(st.floats(0, 30))}
+    data["simulation"]["warmup_days"] = 0
+    data["promises"] = {
+        "notice_delay": {"dist": "exponential", "mean_h": draw(st.floats(0, 24))},
+        "callback_notice_delay": {"dist": "exponential", "mean_h": draw(st.floats(0, 5))},
+        "return_prob": draw(st.floats(0, 1)),
+    }
+    data["callbacks"] = {
+        "priority": draw(st.sampled_from(["inbound_first", "callbacks_first", "reserved", "deadline"])),
+        "reserved_agents": draw(st.integers(0, 3)),
+        "reach_prob": draw(st.floats(0, 1)),
+        "max_attempts": draw(st.integers(1, 4)),
+        "retry_delay_min": draw(st.floats(0, 120)),
+    }
+    data["customers"] = {"anger_per_wait_min": draw(st.floats(0, 1)), "churn_anger": draw(st.floats(0.5, 10))}
+    data["recovery"] = {"enabled": draw(st.booleans()), "empowerment": draw(st.floats(0, 1))}
+    return data
+
+
+@st.composite
+def promise_scenarios(draw):
+    return with_promises(draw(scenario_data(max_rate=60.0, max_agents=8)), draw)
+
+
+@st.composite
+def workforce_scenarios(draw):
+    data = with_promises(draw(scenario_data(max_rate=60.0, max_agents=8)), draw)
+    data["workforce"] = {
+        "enabled": True,
+        "headcount": draw(st.integers(1, 12)),
+        "target_headcount": draw(st.integers(0, 12)),
+        "hiring_delay_days": draw(st.integers(0, 3)),
+        "hiring_selectivity": draw(st.floats(0, 1)),
+        "absence_rate": draw(st.floats(0, 1)),
+        "quit_rate": draw(st.floats(0, 1)),
+        "quit_morale_factor": draw(st.floats(0, 20)),
+        "slowdown_morale_factor": draw(st.floats(0, 10)),
+        "new_hire_slowdown": draw(st.floats(1, 3)),
+    }
+    data["morale"] = {
+        "per_anger": draw(st.floats(0, 1)),
+        "aggression_prob_per_anger": draw(st.floats(0, 1)),
+        "aggression": draw(st.floats(0, 1)),
+        "failed_recovery": draw(st.floats(0, 1)),
+        "recovery_success": draw(st.floats(0, 1)),
+        "occupancy_threshold": draw(st.floats(0, 1)),
+        "occupancy_penalty": draw(st.floats(0, 1)),
+        "recovery_days": draw(st.floats(0.1, 30)),
+    }
+    data["simulation"]["days"] = draw(st.integers(1, 4))
+    return data
+
+
+@st.composite
+def any_scenario_data(draw):
+    """Across the whole schema: the core, and at random promises (callbacks, anger,
+    recovery), agents as people, out-of-policy requests, outages, and concessions after
+    closing."""
+    data = draw(st.one_of(scenario_data(max_rate=60.0, max_agents=8), promise_scenarios(), workforce_scenarios()))
+    if draw(st.booleans()):
+        data["policy"] = {"out_of_policy_prob": draw(st.floats(0, 1)), "override_prob": draw(st.floats(0, 1))}
+    if "promises" in data and draw(st.booleans()):
+        start = draw(st.integers(1, 3))
+        data["promises"]["outages"] = [{"start_day": start, "end_day": start + draw(st.integers(0, 2)), "noncompliance": draw(st.floats(0, 1))}]
+    minutes = data["simulation"]["interval_minutes"]
+    if draw(st.booleans()) and data["calendar"]["close"] != "00:00":
+        data["calendar"]["after_hours"] = "conceded"
+        data["calendar"]["concession_window_minutes"] = minutes * draw(st.integers(1, 2))
+    return data

@@ -13,7 +13,7 @@ from simcenter import analytic
 from simcenter.center import CallCenter
 from simcenter.scenario import Scenario
 
-from .strategies import scenario_data
+from .strategies import promise_scenarios
 
 ROOT = Path(__file__).parent.parent
 CORE = [m for m in ("offered", "answered", "abandoned", "service_level", "asa_s", "mean_wait_s", "p_wait", "abandon_rate", "occupancy", "aht_s", "agent_hours", "redials", "deferred")]
@@ -206,35 +206,6 @@ def test_costs_add_up():
 
 
 # -- 4. conservation of promises -----------------------------------------------------------
-
-
-def _with_promises(data, draw):
-    for ctype in data["contact_types"]:
-        ctype["promise_prob"] = draw(st.floats(0, 1))
-        ctype["promise_kind"] = draw(st.sampled_from(["fulfilment", "callback"]))
-        ctype["noncompliance"] = draw(st.floats(0, 1))
-        ctype["promise_due"] = {"dist": draw(st.sampled_from(["deterministic", "exponential"])), "mean_h": draw(st.floats(0, 30))}
-    data["simulation"]["warmup_days"] = 0
-    data["promises"] = {
-        "notice_delay": {"dist": "exponential", "mean_h": draw(st.floats(0, 24))},
-        "callback_notice_delay": {"dist": "exponential", "mean_h": draw(st.floats(0, 5))},
-        "return_prob": draw(st.floats(0, 1)),
-    }
-    data["callbacks"] = {
-        "priority": draw(st.sampled_from(["inbound_first", "callbacks_first", "reserved", "deadline"])),
-        "reserved_agents": draw(st.integers(0, 3)),
-        "reach_prob": draw(st.floats(0, 1)),
-        "max_attempts": draw(st.integers(1, 4)),
-        "retry_delay_min": draw(st.floats(0, 120)),
-    }
-    data["customers"] = {"anger_per_wait_min": draw(st.floats(0, 1)), "churn_anger": draw(st.floats(0.5, 10))}
-    data["recovery"] = {"enabled": draw(st.booleans()), "empowerment": draw(st.floats(0, 1))}
-    return data
-
-
-@st.composite
-def promise_scenarios(draw):
-    return _with_promises(draw(scenario_data(max_rate=60.0, max_agents=8)), draw)
 
 
 @settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -12,8 +12,8 @@ import simcenter
 from simcenter.center import CallCenter
 from simcenter.scenario import Scenario
 
-from .strategies import scenario_data
-from .test_promises import CORE, _separated, _with_promises
+from .strategies import workforce_scenarios
+from .test_promises import CORE, _separated
 
 ROOT = Path(__file__).parent.parent
 
@@ -124,35 +124,6 @@ def test_agent_trace(tmp_path):
     assert log.morale.between(0, 1).all() and log.baseline.between(0.05, 1).all()
     with pytest.raises(simcenter.SimcenterError):
         simcenter.simulate(Scenario.from_file(ROOT / "scenarios/erlang_a.toml"), agent_trace=tmp_path / "x.csv")
-
-
-@st.composite
-def workforce_scenarios(draw):
-    data = _with_promises(draw(scenario_data(max_rate=60.0, max_agents=8)), draw)
-    data["workforce"] = {
-        "enabled": True,
-        "headcount": draw(st.integers(1, 12)),
-        "target_headcount": draw(st.integers(0, 12)),
-        "hiring_delay_days": draw(st.integers(0, 3)),
-        "hiring_selectivity": draw(st.floats(0, 1)),
-        "absence_rate": draw(st.floats(0, 1)),
-        "quit_rate": draw(st.floats(0, 1)),
-        "quit_morale_factor": draw(st.floats(0, 20)),
-        "slowdown_morale_factor": draw(st.floats(0, 10)),
-        "new_hire_slowdown": draw(st.floats(1, 3)),
-    }
-    data["morale"] = {
-        "per_anger": draw(st.floats(0, 1)),
-        "aggression_prob_per_anger": draw(st.floats(0, 1)),
-        "aggression": draw(st.floats(0, 1)),
-        "failed_recovery": draw(st.floats(0, 1)),
-        "recovery_success": draw(st.floats(0, 1)),
-        "occupancy_threshold": draw(st.floats(0, 1)),
-        "occupancy_penalty": draw(st.floats(0, 1)),
-        "recovery_days": draw(st.floats(0.1, 30)),
-    }
-    data["simulation"]["days"] = draw(st.integers(1, 4))
-    return data
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
