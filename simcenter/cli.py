@@ -72,15 +72,15 @@ def _load(args):
 MIN_FREE_BYTES = 16 * 2**20
 
 
-def _check_writable(path: Path, what: str, expected_bytes: float = 0.0) -> None:
+def _check_writable(path: Path, what: str, expected_bytes: float = 0.0, directory: bool = False) -> None:
     """Fail before a long run, not after it, if results cannot be written: a directory that
     cannot be created or written, or a disk without room for them."""
     import shutil
 
     from ._io import check_replaceable
 
-    target = path if what == "--out" else path.parent
-    if what != "--out":
+    target = path if directory else path.parent
+    if not directory:
         check_replaceable(path)
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ def cmd_run(args) -> int:
         if value is not None and value < low:
             raise SimcenterError(f"{flag} must be >= {low}, got {value}")
     if args.out:
-        _check_writable(Path(args.out), "--out")
+        _check_writable(Path(args.out), "--out", directory=True)
     if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
         reps = args.replications or scenario.simulation.replications
         _check_writable(Path(args.trace), "--trace", 120.0 * scenario.expected_first_contacts() * reps)
@@ -202,7 +202,7 @@ def cmd_sweep(args) -> int:
     else:
         executor, workers = "process", args.workers
     out = Path(args.out)
-    _check_writable(out, "--out")
+    _check_writable(out, "--out", directory=True)
     result = sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=args.scheduler, quiet=args.quiet)
     if not args.quiet:
         print(f"{spec.describe()}: {len(result.table)} runs done; results and summary written to {out}/ (Parquet and CSV)")
@@ -288,6 +288,8 @@ def cmd_staff(args) -> int:
     reps = args.replications or scenario.simulation.replications
     if reps < 2:
         raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
+    if args.out:
+        _check_writable(Path(args.out), "--out")
     table, summary = staff(scenario, target, replications=reps, seed=args.seed)
     flat = flat_staffing(scenario, target, replications=reps, seed=args.seed) if args.flat else None
     if args.json:
@@ -312,11 +314,9 @@ def cmd_staff(args) -> int:
             print(f"flat staffing (bisection in simulation): {flat.agents} agents, service level {flat.service_level:.3f} "
                   f"[{flat.ci_low:.3f}, {flat.ci_high:.3f}] over {flat.replications} replications")
     if args.out:
-        out = Path(args.out)
-        _check_writable(out.parent if str(out.parent) else Path("."), "--out")
         from ._io import atomic_write_text
 
-        atomic_write_text(out, table.to_csv(index=False))
+        atomic_write_text(Path(args.out), table.to_csv(index=False))
     return 0
 
 
@@ -328,7 +328,7 @@ def cmd_plot(args) -> int:
     target = _parse_target(args.target)[0] if args.target else 0.8
     fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target)
     out = Path(args.output)
-    _check_writable(out.parent if str(out.parent) else Path("."), "-o")
+    _check_writable(out, "-o")
     print(save(fig, out))
     return 0
 
@@ -342,7 +342,7 @@ def cmd_report(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise SimcenterError(f"-o {str(out)!r}: the report is HTML; give a file name ending in .html")
-    _check_writable(out.parent if str(out.parent) else Path("."), "-o")
+    _check_writable(out, "-o")
     atomic_write_text(out, html_report(results, target=target))
     print(out)
     return 0
