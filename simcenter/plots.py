@@ -27,13 +27,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .errors import SimcenterError
 from .stats import METRICS
-from .tradeoff import break_even, required_staffing, wide
+from .tradeoff import break_even
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "KINDS", "PALETTE", "staffing_curves", "heatmap", "required_agents", "cost_frontier", "intraday", "trajectories", "save",

@@ -1,6 +1,5 @@
 """Every notebook runs end to end (small sizes), and is committed without outputs."""
 
-import os
 from pathlib import Path
 
 import nbformat

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simcenter import plots
 from simcenter.cli import main
-from simcenter.report import applicable_kinds, figure, html_report, load_results, required_agents_table
+from simcenter.report import applicable_kinds, figure, load_results, required_agents_table
 from simcenter.sweep import sweep
 from simcenter.tradeoff import break_even, required_staffing
 

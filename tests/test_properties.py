@@ -11,7 +11,7 @@ import simcenter
 from simcenter.center import CallCenter
 from simcenter.scenario import Scenario
 
-from .strategies import any_scenario_data, scenario_data
+from .strategies import any_scenario_data
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simcenter import Scenario, ScenarioError, SimcenterError, simulate
+from simcenter import Scenario, ScenarioError, simulate
 from simcenter.cli import main
 from simcenter.errors import OverloadWarning
 from simcenter.scenario import parse_override
