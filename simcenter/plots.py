@@ -159,9 +159,8 @@ def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: s
         left.plot(g[x], g[agents], **style)
         right.plot(g[x], g[cost], **style)
     crossings = break_even(table, x, policy, cost)
-    for row in crossings.itertuples(index=False):
-        right.plot([getattr(row, x.replace(".", "_"), row[2])], [row[3]], marker="o", markersize=11, markerfacecolor="none",
-                   markeredgecolor="black", linestyle="none")
+    for at, level in crossings[[x, cost]].itertuples(index=False, name=None):
+        right.plot([at], [level], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="black", linestyle="none")
     if len(crossings):
         right.plot([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none", label="break-even")
     left.set_xlabel(_label(x))

@@ -55,7 +55,6 @@ import numpy as np
 import pandas as pd
 
 from . import analytic
-from .calendar import Timeline
 from .center import run_replication
 from .errors import SimcenterError
 from .promises import recovery_probabilities
@@ -249,11 +248,9 @@ def _with_plan(scenario: Scenario, plan) -> Scenario:
 
 def _per_interval(scenario: Scenario, counters: dict, names: tuple) -> dict:
     """Each counter summed over the reported open days, per open interval of the day."""
-    timeline = Timeline.from_scenario(scenario)
     ipd, open_idx = scenario.intervals_per_day, scenario.open_intervals
     days = _reported_open_days(scenario)
     rows = np.array([d * ipd + j for d in days for j in open_idx]).reshape(len(days), len(open_idx))
-    assert all(timeline.is_open[i] for i in rows.ravel())
     return {name: np.asarray(counters[name], dtype=float)[rows].sum(axis=0) for name in names}
 
 
@@ -436,8 +433,8 @@ def flat_staffing(
         reps = replications
         while True:
             while len(runs) < reps:
-                counters = run_replication(s, seed, len(runs))
-                runs.append({k: float(_per_interval(s, counters, (k,))[k].sum()) for k in ("offered", "answered_in_target", "abandoned")})
+                sums = _per_interval(s, run_replication(s, seed, len(runs)), ("offered", "answered_in_target", "abandoned"))
+                runs.append({k: float(v.sum()) for k, v in sums.items()})
             sl = np.array([r["answered_in_target"] / r["offered"] if r["offered"] else np.nan for r in runs])
             ab = np.array([r["abandoned"] / r["offered"] if r["offered"] else np.nan for r in runs])
             mean, low, high = confidence_interval(sl)

@@ -153,17 +153,20 @@ def test_interrupted_run_leaves_no_half_written_file(tmp_path, sig):
     trace = tmp_path / "trace.csv"
     proc = subprocess.Popen([sys.executable, "-m", "simcenter", "run", str(ROOT / "scenarios/baseline.toml"), "--out", str(out),
                              "--trace", str(trace), "--replications", "4"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / ".trace.csv.partial"  # the trace as it is written; renamed when the run ends
     deadline = time.time() + 60
-    while time.time() < deadline and not (trace.exists() and trace.stat().st_size > 100_000):
+    while time.time() < deadline and not (partial.exists() and partial.stat().st_size > 100_000):
         time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and err.strip() == "simcenter: interrupted"
     else:
         assert proc.returncode == -signal.SIGKILL
-    # the run was stopped before its tables: none is there, half-written or not
+    # the run was stopped before its tables and its trace: none is there, half-written or not
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert not trace.exists()
     # and the same command afterwards writes complete tables
     assert main(["run", str(ROOT / "scenarios/erlang_a.toml"), "--set", "simulation.days=1", "--replications", "2", "--out", str(out)]) == 0
     assert len(pd.read_csv(out / "replications.csv")) == 2
@@ -179,6 +182,7 @@ def test_sigint_during_a_sweep_then_resume(tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and len(list((out / "parts").glob("part-*.parquet")) if (out / "parts").exists() else []) < 2:
         time.sleep(0.01)
+    assert proc.poll() is None, "the sweep ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
