@@ -118,3 +118,19 @@ def test_littles_law_on_the_queue(agents, load, patience, handle):
     little = (c["wait_answered_s"].sum() + c["wait_other_s"].sum()) / horizon  # lambda * W
     sampled = float(np.mean(samples))
     assert abs(sampled - little) <= 0.03 * little + 0.02, (sampled, little)
+
+
+def test_a_redial_storm_with_nobody_answering_is_conserved_and_ends():
+    """Every caller redials (probability 1) and no agent is ever on duty: the run ends at
+    its horizon with every contact accounted for, none answered."""
+    s = Scenario.from_dict({
+        "simulation": {"days": 1, "warmup_days": 0, "interval_minutes": 60, "seed": 2},
+        "arrivals": {"calls_per_hour": 20.0},
+        "contact_types": [{"name": "all", "handle_time": {"dist": "exponential", "mean_s": 120.0}}],
+        "patience": {"dist": "exponential", "mean_s": 60.0, "redial_prob": 1.0, "redial_delay_mean_s": 5.0},
+        "agents": {"staffing": 0},
+    })
+    c = CallCenter(s, 2, 0).run().arrays()
+    np.testing.assert_array_equal(c["offered"], c["answered"] + c["abandoned"] + c["waiting_at_end"])
+    assert c["answered"].sum() == 0
+    assert c["first_contacts"].sum() < 1_000 < c["redials"].sum() <= c["abandoned"].sum()
