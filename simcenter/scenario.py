@@ -684,6 +684,12 @@ class Scenario:
         scale = self.agents.scale
         return plan if scale == 1.0 else [int(round(v * scale)) for v in plan]
 
+    @property
+    def nominal_handle_s(self) -> float:
+        """Mean handling time of a calm first contact (talk + wrap-up), averaged over the
+        contact types by share: what a planner would feed the Erlang formula."""
+        return sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in self.contact_types)
+
     def overload_backlog(self) -> tuple[float, str | None]:
         """With callers who never abandon (``patience.dist = "none"``), the largest number of
         first contacts left waiting at once if the agents on duty worked flat out at the
@@ -692,7 +698,7 @@ class Scenario:
         otherwise, and for plans given as ``[[shifts]]``."""
         if self.patience.dist != "none" or self.shifts:
             return 0.0, None
-        handle = sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in self.contact_types)
+        handle = self.nominal_handle_s
         hours = self.interval_s / 3600.0
         rates, staff = self.open_rates_per_hour(), self.staffing_by_interval()
         open_k = self.open_intervals

@@ -118,11 +118,6 @@ def _patience_s(scenario: Scenario) -> float | None:
     return None if p.dist == "none" else p.mean_s
 
 
-def _handle_s(scenario: Scenario) -> float:
-    """Nominal handling time (talk + wrap-up), averaged over contact types by share."""
-    return sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in scenario.contact_types)
-
-
 def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target: Target) -> int:
     if calls_per_hour <= 0.0:
         return 0
@@ -134,7 +129,7 @@ def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target
 
 def erlang_plan(scenario: Scenario, target: Target) -> list[int]:
     """(a) Erlang A (or C) per interval on first contacts and nominal handling."""
-    handle, patience = _handle_s(scenario), _patience_s(scenario)
+    handle, patience = scenario.nominal_handle_s, _patience_s(scenario)
     return [_staff(rate, handle, patience, target) for rate in first_contact_rates(scenario)]
 
 
@@ -299,7 +294,7 @@ def _offered_load(scenario: Scenario, runs: list[dict]) -> tuple[np.ndarray, np.
     span = days * scenario.interval_s
     busy = np.mean([r["busy_s"] for r in runs], axis=0)
     handle = _ratio(np.sum([r["handle_s"] for r in runs], axis=0), np.sum([r["answered"] for r in runs], axis=0))
-    handle = np.where(np.isnan(handle), _handle_s(scenario), handle)
+    handle = np.where(np.isnan(handle), scenario.nominal_handle_s, handle)
     abandoned = np.mean([r["abandoned"] for r in runs], axis=0)
     return (busy + abandoned * handle) / span, handle
 
