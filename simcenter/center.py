@@ -48,6 +48,7 @@ from typing import Callable
 import simpy
 from simpy.events import Timeout
 
+from .budget import WorkGuard, estimate
 from .calendar import Timeline
 from .contact import ABANDONED, ANSWERED, WAITING, Contact, Origin, Outcome
 from .customer import Customer
@@ -169,6 +170,11 @@ class CallCenter:
         self._serving: dict[int, object] = {}  # agent -> contact or callback, with promises on
         self._staffed_since = 0.0
         self._contacts = 0
+        # the guard against feedback loops (simcenter.budget): checked every WorkGuard.every contacts
+        self._guard = WorkGuard(estimate(scenario).contacts_bound)
+        self._checkpoint = WorkGuard.every
+        self._loop_redials = 0  # contacts made by redials and next-day returns
+        self._loop_repeats = 0  # contacts made by broken promises
 
     def _noncompliance_table(self) -> list[list[float]]:
         """Noncompliance per run day (warm-up included) and contact type."""
@@ -303,11 +309,19 @@ class CallCenter:
             t = end
             k += 1
 
+    def _next_id(self) -> int:
+        """A new contact's id; every ``WorkGuard.every`` contacts the guard checks that the
+        run is within the bounds estimated before it started."""
+        cid = self._contacts
+        self._contacts = cid + 1
+        if cid >= self._checkpoint:
+            self._checkpoint = self._guard.check(cid, self.env.now, self._loop_redials, self._loop_repeats)
+        return cid
+
     def _on_first_contact(self, event) -> None:
         now = self.env.now
         ctype = self._next_type()
-        cid = self._contacts
-        self._contacts += 1
+        cid = self._next_id()
         contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
         self._schedule_arrival(now)
         self._arrive(contact, now)
@@ -357,8 +371,8 @@ class CallCenter:
 
     def _retry(self, contact: Contact, origin: str, delay: float) -> None:
         """The same customer, with the same need, tries again after ``delay`` seconds."""
-        cid = self._contacts
-        self._contacts += 1
+        cid = self._next_id()
+        self._loop_redials += 1
         again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._redial_patience(), contact.repeat)
         Timeout(self.env, delay, again).callbacks.append(self._on_return)
 
@@ -588,8 +602,8 @@ class CallCenter:
         if anger >= self.scenario.customers.churn_anger or self._return_u() >= self.scenario.promises.return_prob:
             self.stats.churned[self._interval(now)] += 1
             return
-        cid = self._contacts
-        self._contacts += 1
+        cid = self._next_id()
+        self._loop_repeats += 1
         contact = Contact(cid, customer, Origin.REPEAT, ctype, self._repeat_handle[ctype](), self._repeat_patience(), True)
         self._arrive(contact, now)
 

@@ -16,9 +16,11 @@
     simcenter bench [plain|noncompliance|spiral|sweep ...] [--repeats N]
     simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
 
-Exit codes: 0 success, 2 bad input (the message names the field, the value and what is
-allowed; no traceback), 1 the machine failed the run (a full disk, a file that cannot be
-written), 130 interrupted.
+Exit codes: 0 success; 2 bad input (the message names the field, the value and what is
+allowed; no traceback), including an output that would replace something the user owns;
+1 a failure while running (a full disk, a file that cannot be written, a run stopped by
+its work guard, a bug); 130 interrupted by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP (each
+removes its temporary files and stops its worker processes first).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ScenarioError, SimcenterError
+from .errors import Interrupted, ScenarioError, SimcenterError
 
 __all__ = ["main"]
 
@@ -68,54 +70,58 @@ def _load(args):
     return scenario
 
 
-#: The least free space a result needs beside what it is expected to take.
-MIN_FREE_BYTES = 16 * 2**20
+def _check_int(flag: str, value, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise SimcenterError(f"{flag} must be an integer in [{low:,}, {high:,}], got {value}")
 
 
-def _check_writable(path: Path, what: str, expected_bytes: float = 0.0, directory: bool = False) -> None:
-    """Fail before a long run, not after it, if results cannot be written: a directory that
-    cannot be created or written, or a disk without room for them."""
-    import shutil
-
-    from ._io import check_replaceable
-
-    target = path if directory else path.parent
-    if not directory:
-        check_replaceable(path)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise SimcenterError(f"{what} {str(path)!r}: cannot create directory ({err.strerror})") from None
-    if not target.is_dir():
-        raise SimcenterError(f"{what} {str(path)!r}: not a directory")
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise SimcenterError(f"{what} {str(path)!r}: directory is not writable")
-    free = shutil.disk_usage(target).free
-    if free < MIN_FREE_BYTES + expected_bytes:
-        raise SimcenterError(f"{what} {str(path)!r}: only {free / 2**20:,.1f} MB free on its disk; "
-                             f"about {(MIN_FREE_BYTES + expected_bytes) / 2**20:,.0f} MB are needed")
+def _distinct(outputs: list) -> None:
+    """Refuse two outputs of one command that would write the same file: ``outputs`` are
+    (option, path, names) with ``names`` the files of a results directory, or None for a file."""
+    seen: dict[str, str] = {}
+    for flag, path, names in outputs:
+        if not path:
+            continue
+        files = [os.path.join(path, n) for n in names] if names is not None else [path]
+        for f in files:
+            key = os.path.normpath(os.path.abspath(f))
+            if key in seen and seen[key] != flag:
+                raise SimcenterError(f"{flag} and {seen[key]} would both write {f!r}; give them different places")
+            seen[key] = flag
 
 
 def cmd_run(args) -> int:
+    from .budget import check_run
+    from .outputs import MANIFEST, Inputs, check_file, check_results_dir
+    from .results import RUN_FILES
     from .runner import simulate
+    from .trace import AGENT_TRACE_FILE, TRACE_FILE
 
     scenario = _load(args)
-    for flag, value, low in (("--replications", args.replications, 1), ("--seed", args.seed, 0)):
-        if value is not None and value < low:
-            raise SimcenterError(f"{flag} must be >= {low}, got {value}")
+    _check_int("--replications", args.replications, 1, 100_000)
+    _check_int("--seed", args.seed, 0, 2**63 - 1)
+    if args.precision is not None:
+        if not 0 < args.precision < 1:
+            raise SimcenterError(f"--precision must be a relative half-width in (0, 1), e.g. 0.02, got {args.precision}")
+        _check_int("--max-replications", args.max_replications, 5, 100_000)
+        if args.trace or args.agent_trace:
+            raise SimcenterError("--precision cannot be combined with --trace or --agent-trace")
+    if args.agent_trace and not scenario.workforce.enabled:
+        raise SimcenterError("--agent-trace needs workforce.enabled = true (agents are otherwise not individuals)")
+    reps = args.max_replications if args.precision is not None else (args.replications or scenario.simulation.replications)
+    est = check_run(scenario, reps)
+    inputs = Inputs(args.file)
+    _distinct([("--out", args.out, (*RUN_FILES, MANIFEST)), ("--trace", args.trace, None), ("--agent-trace", args.agent_trace, None)])
     if args.out:
-        _check_writable(Path(args.out), "--out", directory=True)
+        check_results_dir(Path(args.out), "run", "--out", inputs, RUN_FILES, expected_bytes=est.run_memory(reps) / 4)
     if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
-        reps = args.replications or scenario.simulation.replications
-        _check_writable(Path(args.trace), "--trace", 120.0 * scenario.expected_first_contacts() * reps)
+        check_file(args.trace, TRACE_FILE, "--trace", inputs, 120.0 * est.contacts * reps)
     if args.agent_trace:
-        _check_writable(Path(args.agent_trace), "--agent-trace")
+        check_file(args.agent_trace, AGENT_TRACE_FILE, "--agent-trace", inputs)
     achieved = None
     if args.precision is not None:
         from .experiment import simulate_to_precision
 
-        if args.trace or args.agent_trace:
-            raise SimcenterError("--precision cannot be combined with --trace or --agent-trace")
         metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else ["service_level", "asa_s"]
         results, achieved = simulate_to_precision(
             scenario, args.precision, metrics, max_replications=args.max_replications, seed=args.seed
@@ -123,7 +129,7 @@ def cmd_run(args) -> int:
     else:
         results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
-        results.write(args.out)
+        results.write(args.out, inputs=inputs)
     if args.json:
         doc = results.to_json()
         doc["warmup_suggestion"] = results.warmup_report()
@@ -165,8 +171,13 @@ def cmd_compare(args) -> int:
     def load(path, extra):
         scenario = Scenario.from_file(path)
         changes = dict(parse_override(t) for t in (args.set or []) + (extra or []))
-        return scenario.replace(changes) if changes else scenario
+        try:
+            return scenario.replace(changes) if changes else scenario
+        except ScenarioError as err:
+            raise ScenarioError(err.field, err.message + " (from an override)", value=err.value) from None
 
+    _check_int("--replications", args.replications, 2, 100_000)
+    _check_int("--seed", args.seed, 0, 2**63 - 1)
     a = load(args.a, args.set_a)
     b = load(args.b or args.a, args.set_b)
     if a == b:
@@ -187,23 +198,30 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _option_dest(option: str) -> str:
+    return option.lstrip("-").replace("-", "_")
+
+
 def cmd_sweep(args) -> int:
+    from .executors import EXECUTORS, parse_scheduler
+    from .outputs import Inputs
     from .sweep import load_sweep, sweep
 
     spec = load_sweep(args.file)
-    if args.workers is not None and args.workers < 1:
-        raise SimcenterError(f"--workers must be >= 1, got {args.workers}")
-    if args.scheduler:
-        executor, workers = "dask", args.workers
-    elif args.dask_local:
-        executor, workers = "dask-local", args.dask_local
-    elif args.serial:
-        executor, workers = "serial", 1
-    else:
-        executor, workers = "process", args.workers
+    chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) not in (None, False)]
+    executor = chosen[0] if chosen else EXECUTORS["process"]
+    value = getattr(args, _option_dest(executor.option))
+    workers, scheduler = None, None
+    if executor.takes == "N":
+        _check_int(executor.option, value, 1, 1024)
+        workers = value
+    elif executor.takes == "ADDRESS":
+        scheduler = parse_scheduler(value)
+    executor = executor.name
     out = Path(args.out)
-    _check_writable(out, "--out", directory=True)
-    result = sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=args.scheduler, quiet=args.quiet)
+    inputs = Inputs(args.file, spec.base_path)
+    result = sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=scheduler, quiet=args.quiet,
+                   inputs=inputs)
     if not args.quiet:
         print(f"{spec.describe()}: {len(result.table)} runs done; results and summary written to {out}/ (Parquet and CSV)")
         if spec.precision is not None:
@@ -216,9 +234,15 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .budget import check_run, estimate
+
     scenario = _load(args)
-    print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days, "
-          f"{len(scenario.contact_types)} contact type(s), about {scenario.expected_first_contacts():,.0f} first contacts per replication)")
+    reps = scenario.simulation.replications
+    est = estimate(scenario)
+    print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days + {scenario.simulation.warmup_days} warm-up, "
+          f"{len(scenario.contact_types)} contact type(s), about {est.first_contacts:,.0f} first contacts per replication)")
+    print(est.describe(reps))
+    check_run(scenario, reps, est)
     return 0
 
 
@@ -244,8 +268,8 @@ def _parse_target(text: str) -> tuple[float, float]:
         level, seconds = float(level), float(seconds)
     except ValueError:
         raise SimcenterError(f"--target must look like 0.8/20 (service level / seconds), got {text!r}") from None
-    if not 0 < level <= 1 or not math.isfinite(seconds) or seconds < 0:
-        raise SimcenterError(f"--target needs a service level in (0, 1] and seconds >= 0, got {text!r}")
+    if not 0 < level < 1 or not 0 <= seconds <= 86_400:
+        raise SimcenterError(f"--target needs a service level in (0, 1) and seconds in [0, 86400], got {text!r}")
     return level, seconds
 
 
@@ -253,16 +277,21 @@ def cmd_erlang(args) -> int:
     from . import analytic
 
     level, seconds = _parse_target(args.target)
-    checks = (("--calls-per-hour", args.calls_per_hour, True), ("--aht", args.aht, False))
-    for flag, value, zero_ok in checks + ((("--patience", args.patience, False),) if args.patience is not None else ()):
-        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-            raise SimcenterError(f"{flag} must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value}")
-    if args.max_abandon is not None and not 0 <= args.max_abandon <= 1:
-        raise SimcenterError(f"--max-abandon must be in [0, 1], got {args.max_abandon}")
+    checks = [("--calls-per-hour", args.calls_per_hour, True, 1e7), ("--aht", args.aht, False, 86_400.0)]
+    if args.patience is not None:
+        checks.append(("--patience", args.patience, False, 1e7))
+    for flag, value, zero_ok, high in checks:
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok) or value > high:
+            raise SimcenterError(f"{flag} must be a finite number {'>= 0' if zero_ok else '> 0'} and at most {high:g}, got {value}")
+    if args.max_abandon is not None and not 0 < args.max_abandon < 1:
+        raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
+    _check_int("--around", args.around, 0, 1000)
     try:
         table = analytic.staffing_table(args.calls_per_hour, args.aht, seconds, level, args.patience, args.max_abandon, around=args.around)
     except ValueError as err:
         raise SimcenterError(str(err)) from None
+    if not table.meets_target.any():
+        raise SimcenterError(f"no staffing meets the target {args.target} at {args.calls_per_hour:g} calls/hour")
     model = "Erlang C (no abandonment)" if args.patience is None else f"Erlang A (mean patience {args.patience:g} s)"
     load = args.calls_per_hour * args.aht / 3600.0
     best = int(table.loc[table.meets_target, "agents"].min())
@@ -278,18 +307,24 @@ def cmd_erlang(args) -> int:
 
 
 def cmd_staff(args) -> int:
-    from .staffing import Target, flat_staffing, staff
+    from .budget import check_run
+    from .outputs import Inputs, check_file
+    from .staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
 
     scenario = _load(args)
     level, seconds = _parse_target(args.target)
     target = Target(level, seconds, args.max_abandon)
-    if args.replications is not None and args.replications < 2:
-        raise SimcenterError(f"--replications must be >= 2, got {args.replications}")
+    _check_int("--replications", args.replications, 2, 100_000)
+    _check_int("--seed", args.seed, 0, 2**63 - 1)
+    if args.max_abandon is not None and not 0 < args.max_abandon < 1:
+        raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
     reps = args.replications or scenario.simulation.replications
     if reps < 2:
         raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
+    check_run(scenario, reps)
+    inputs = Inputs(args.file)
     if args.out:
-        _check_writable(Path(args.out), "--out")
+        check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
     table, summary = staff(scenario, target, replications=reps, seed=args.seed)
     flat = flat_staffing(scenario, target, replications=reps, seed=args.seed) if args.flat else None
     if args.json:
@@ -316,34 +351,37 @@ def cmd_staff(args) -> int:
     if args.out:
         from ._io import atomic_write_text
 
+        check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
         atomic_write_text(Path(args.out), table.to_csv(index=False))
     return 0
 
 
 def cmd_plot(args) -> int:
-    from .plots import save
+    from .outputs import Inputs, check_file
+    from .plots import PLOT_FILE, save
     from .report import figure, load_results
 
+    inputs = Inputs(args.results)
+    check_file(args.output, PLOT_FILE, "-o", inputs)
     results = load_results(args.results)
     target = _parse_target(args.target)[0] if args.target else 0.8
     fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target)
-    out = Path(args.output)
-    _check_writable(out, "-o")
-    print(save(fig, out))
+    print(save(fig, Path(args.output), inputs))
     return 0
 
 
 def cmd_report(args) -> int:
     from ._io import atomic_write_text
-    from .report import html_report, load_results
+    from .outputs import Inputs, check_file
+    from .report import REPORT_FILE, html_report, load_results
 
+    inputs = Inputs(args.results)
+    out = check_file(args.output, REPORT_FILE, "-o", inputs)
     results = load_results(args.results)
     target = _parse_target(args.target)[0] if args.target else 0.8
-    out = Path(args.output)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise SimcenterError(f"-o {str(out)!r}: the report is HTML; give a file name ending in .html")
-    _check_writable(out, "-o")
-    atomic_write_text(out, html_report(results, target=target))
+    page = html_report(results, target=target)
+    check_file(out, REPORT_FILE, "-o", inputs)
+    atomic_write_text(out, page)
     print(out)
     return 0
 
@@ -366,6 +404,7 @@ def cmd_bench(args) -> int:
     for case in cases:
         command = [sys.executable, str(folder / f"bench_{case}.py")]
         if args.repeats is not None:
+            _check_int("--repeats", args.repeats, 1, 1000)
             command += ["--repeats", str(args.repeats)]
         print(f"== {case}: {' '.join(command[1:])}", flush=True)
         status = max(status, subprocess.run(command, cwd=folder).returncode)
@@ -418,10 +457,15 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, metavar="DIR", help="directory for the results (written as runs finish)")
     w.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
     how = w.add_mutually_exclusive_group()
-    how.add_argument("--workers", type=int, help="process-pool workers (default: all cores)")
-    how.add_argument("--serial", action="store_true", help="run in this process (for debugging)")
-    how.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on the Dask cluster with this scheduler")
-    how.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster of N worker processes")
+    from .executors import EXECUTORS
+
+    for e in EXECUTORS.values():  # one option per executor, from the registry
+        if e.takes == "N":
+            how.add_argument(e.option, type=int, metavar="N", help=f"run on {e.help}")
+        elif e.takes:
+            how.add_argument(e.option, metavar=e.takes, help=f"run on {e.help}")
+        else:
+            how.add_argument(e.option, action="store_true", help=f"run {e.help}")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.set_defaults(func=cmd_sweep)
 
@@ -490,9 +534,20 @@ def cli_reference() -> str:
         "# Command-line reference",
         "",
         "Generated from the program itself (`simcenter schema --cli`); a test keeps this page equal to it.",
-        "Every command exits with 0 on success, 2 on bad input (one line naming the field, the value and",
-        "what is allowed; no traceback), 1 when the machine fails the run (a full disk, a file that cannot",
-        "be written; one line) and 130 when interrupted. Warnings are one line on stderr:",
+        "Every command ends with one of these exit codes; every message is one line on stderr, never a",
+        "traceback:",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+        "| 0 | success |",
+        "| 2 | bad input: a scenario, sweep file, override, option or results directory is not valid, or an output would replace something simcenter did not write or a file the command reads; the message names the field or the path, the value and what is allowed; nothing is written |",
+        "| 1 | a failure while running: a full disk, a file that cannot be written, a Dask cluster that stops answering, a run stopped by its work guard, or a bug (`internal error`; `SIMCENTER_DEBUG=1` shows the traceback) |",
+        "| 130 | interrupted by Ctrl-C (SIGINT) |",
+        "| 143 | stopped by SIGTERM |",
+        "| 129 | stopped by SIGHUP |",
+        "",
+        "An interrupted command removes its temporary files and stops its worker processes before it exits;",
+        "a sweep keeps every finished chunk for `--resume`. Warnings are one line on stderr:",
         "`simcenter: warning: ...`.",
         "",
     ]
@@ -507,27 +562,74 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"simcenter: warning: {message}", file=sys.stderr)
 
 
+def _on_signal(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP stop the command the way Ctrl-C does (an exception, so every
+    temporary file is removed and every worker stopped on the way out). Returns the
+    handlers to put back."""
+    import signal
+    import threading
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                previous[sig] = signal.signal(sig, _on_signal)
+    return previous
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe (``simcenter run X | head -1``), send what is left of standard
+    output nowhere, so that Python's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
     import warnings
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = _stop_on_signals()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.func(args)
     except SimcenterError as err:
         print(f"simcenter: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("simcenter: interrupted", file=sys.stderr)
-        return 130
+        return err.exit_code
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        name = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+        print(f"simcenter: interrupted{name}", file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:  # the reader of our output went away: nothing left to say
+        _quiet_stdout()
+        return 0
     except OSError as err:  # the machine, not the input: a full disk, a file gone
         where = f" ({err.filename})" if err.filename else ""
         print(f"simcenter: error: {err.strerror or err}{where}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return 0
+    except MemoryError:
+        print("simcenter: error: this machine ran out of memory; run fewer replications or a shorter horizon", file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug: one line, unless asked for the traceback
+        if os.environ.get("SIMCENTER_DEBUG"):
+            raise
+        text = str(err).splitlines()[0][:200] if str(err) else ""
+        print(f"simcenter: internal error: {type(err).__name__}: {text} (a bug in simcenter; run with SIMCENTER_DEBUG=1 "
+              "for the traceback and please report it)", file=sys.stderr)
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,7 @@ command line can print it and exit with code 2.
 
 from __future__ import annotations
 
-__all__ = ["SimcenterError", "ScenarioError", "OverloadWarning"]
+__all__ = ["SimcenterError", "ScenarioError", "WorkLimitError", "Interrupted", "OverloadWarning", "ResumeWarning"]
 
 
 class OverloadWarning(UserWarning):
@@ -16,8 +16,33 @@ class OverloadWarning(UserWarning):
     describe a transient, not a steady state."""
 
 
+class ResumeWarning(UserWarning):
+    """A resumed sweep found a file in its ``parts/`` that it cannot use (damaged, empty, not
+    its own); the runs of a damaged part are run again, the file is left where it is."""
+
+
 class SimcenterError(Exception):
-    """Base class of the errors simcenter reports to its users (CLI exit code 2)."""
+    """Base class of the errors simcenter reports to its users, on one line; the command
+    line exits with ``exit_code`` (2: bad input)."""
+
+    exit_code = 2
+
+
+class WorkLimitError(SimcenterError):
+    """A run stopped while running because it left the bounds estimated before it started
+    (a feedback loop with no time between its turns, or far more contacts than the worst
+    case): a failure while running, exit code 1."""
+
+    exit_code = 1
+
+
+class Interrupted(KeyboardInterrupt):
+    """The command was asked to stop by a signal (SIGTERM, SIGHUP), handled like Ctrl-C:
+    temporary files are removed and worker processes stopped on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class ScenarioError(SimcenterError, ValueError):

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SimcenterError
+from .outputs import FileKind, check_file
 from .stats import METRICS
 from .tradeoff import break_even
 
@@ -229,17 +230,22 @@ def trajectories(by_day: pd.DataFrame, metrics=("morale_mean", "headcount")) -> 
     return fig
 
 
-def save(fig, path: str | Path) -> Path:
-    """Write ``fig`` as PNG or SVG (by the file's suffix), atomically."""
+#: Plot files: PNG or SVG, recognised as simcenter's by their creator metadata.
+PLOT_FILE = FileKind("plot", (".png", ".svg"))
+
+
+def save(fig, path: str | Path, inputs=None) -> Path:
+    """Write ``fig`` as PNG or SVG (by the file's suffix), atomically, where
+    :func:`simcenter.outputs.check_file` allows (never over a file simcenter did not write)."""
+    from . import __version__
     from ._io import atomic_write_bytes
 
-    path = Path(path)
+    path = check_file(path, PLOT_FILE, "-o", inputs)
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg"):
-        raise SimcenterError(f"-o {str(path)!r}: the file name must end in .png or .svg")
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=120)
+    creator = f"simcenter {__version__}"
+    fig.savefig(buf, format=fmt, dpi=120, metadata={"Software": creator} if fmt == "png" else {"Creator": creator, "Date": None})
     atomic_write_bytes(path, buf.getvalue())
     return path

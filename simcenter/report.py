@@ -21,9 +21,13 @@ import pandas as pd
 
 from . import plots
 from .errors import SimcenterError
+from .outputs import FileKind
 from .scenario import Scenario
 
-__all__ = ["SavedResults", "load_results", "figure", "applicable_kinds", "html_report"]
+__all__ = ["SavedResults", "load_results", "figure", "applicable_kinds", "html_report", "REPORT_FILE"]
+
+#: The HTML report, recognised as simcenter's by its generator tag.
+REPORT_FILE = FileKind("report", (".html", ".htm"))
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ def html_report(r: SavedResults, target: float = 0.8) -> str:
 
     s = r.scenario
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f'<meta name="generator" content="simcenter {__version__}">',
         f"<title>simcenter report: {html.escape(s.name or '')}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}"
         "table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}"

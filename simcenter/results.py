@@ -34,7 +34,7 @@ from .calendar import Timeline
 from .scenario import WEEKDAYS, Scenario
 from .stats import COUNTERS, METRICS, metrics_from_sums
 
-__all__ = ["Results", "confidence_interval", "metric_interval"]
+__all__ = ["Results", "RUN_FILES", "confidence_interval", "metric_interval"]
 
 CONFIDENCE = 0.95
 
@@ -232,18 +232,16 @@ class Results:
         }
         return {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
 
-    def write(self, out_dir) -> list:
+    def write(self, out_dir, inputs=None) -> list:
         """Write summary, per-day, per-interval and per-replication tables as CSV and
-        Parquet, plus the scenario as run (``scenario.toml``), into ``out_dir``.
-        Each file is written to a temporary name and renamed, so no half-written file is
-        ever left. Returns the paths written."""
-        from ._io import atomic_write_bytes, atomic_write_text
+        Parquet, the scenario as run (``scenario.toml``) and ``run.json`` into ``out_dir``,
+        a new, empty, or earlier run's results directory (see :mod:`simcenter.outputs`:
+        nothing the user put there is replaced, and never a file of ``inputs``). Each file
+        is written to a temporary name and renamed, so no half-written file is ever left.
+        Returns the paths written."""
+        from .outputs import write_results_dir
 
-        from pathlib import Path
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
+        files = {}
         tables = {
             "summary": self.summary(),
             "by_day": self.by_day(),
@@ -251,11 +249,16 @@ class Results:
             "replications": self.replications(),
         }
         for name, df in tables.items():
-            written.append(atomic_write_text(out / f"{name}.csv", df.to_csv(index=False)))
-            written.append(atomic_write_bytes(out / f"{name}.parquet", _parquet_bytes(df)))
-        written.append(atomic_write_text(out / "scenario.toml", self.scenario.to_toml()))
-        written.append(atomic_write_text(out / "run.json", json.dumps(self.to_json(), indent=2) + "\n"))
-        return written
+            files[f"{name}.csv"] = df.to_csv(index=False).encode("utf-8")
+            files[f"{name}.parquet"] = _parquet_bytes(df)
+        files["scenario.toml"] = self.scenario.to_toml().encode("utf-8")
+        files["run.json"] = (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8")
+        return write_results_dir(out_dir, "run", files, "--out", inputs)
+
+
+#: The files a run's results directory holds (beside its manifest).
+RUN_FILES = tuple(f"{name}.{ext}" for name in ("summary", "by_day", "by_interval", "replications") for ext in ("csv", "parquet")) \
+    + ("scenario.toml", "run.json")
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
+from .budget import check_run
 from .center import run_replication
 from .errors import SimcenterError
+from .outputs import Inputs
 from .results import Results, stack
 from .scenario import Scenario
+from .schema import show_value
 
 __all__ = ["simulate"]
 
@@ -42,13 +45,16 @@ def simulate(
     >>> list(r.summary().columns)
     ['metric', 'mean', 'ci_low', 'ci_high', 'unit']
     """
+    scenario_path = None
     if not isinstance(scenario, Scenario):
+        scenario_path = scenario
         scenario = Scenario.from_file(scenario)
     n = scenario.simulation.replications if replications is None else replications
     root = scenario.simulation.seed if seed is None else seed
-    for name, value, low in (("replications", n, 1), ("seed", root, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise SimcenterError(f"{name} must be an integer >= {low}, got {value!r}")
+    for name, value, low, high in (("replications", n, 1, 100_000), ("seed", root, 0, 2**63 - 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SimcenterError(f"{name} must be an integer in [{low}, {high}], got {show_value(value)}")
+    check_run(scenario, n)
     backlog, first = scenario.overload_backlog()
     if backlog >= 1.0:
         import warnings
@@ -65,10 +71,10 @@ def simulate(
     if agent_trace is not None and not scenario.workforce.enabled:
         raise SimcenterError("agent_trace needs workforce.enabled = true (agents are otherwise not individuals)")
     with ExitStack() as stack_:
-        from .trace import TraceWriter
-        from .workforce import AGENT_LOG_COLUMNS
+        from .trace import AGENT_TRACE_FILE, TraceWriter
 
-        sink = stack_.enter_context(TraceWriter(trace)) if trace is not None else None
-        agents = stack_.enter_context(TraceWriter(agent_trace, columns=AGENT_LOG_COLUMNS)) if agent_trace is not None else None
+        inputs = Inputs(scenario_path)
+        sink = stack_.enter_context(TraceWriter(trace, inputs=inputs)) if trace is not None else None
+        agents = stack_.enter_context(TraceWriter(agent_trace, kind=AGENT_TRACE_FILE, inputs=inputs)) if agent_trace is not None else None
         runs = [run_replication(scenario, root, r, sink, agents) for r in range(n)]
     return stack(scenario, root, runs)

@@ -43,10 +43,14 @@ from .schema import (
     Text,
     WeekdayTable,
     build,
+    check_depth,
     dumps_toml,
     json_schema,
     markdown_reference,
     param,
+    parse_toml,
+    read_toml,
+    show_value,
     to_data,
 )
 
@@ -77,13 +81,6 @@ __all__ = [
     "parameter_reference",
 ]
 
-#: Upper bound on the expected contacts in one replication: above it a run would take
-#: hours and its per-interval tables would not fit a planner's machine.
-MAX_EXPECTED_CONTACTS = 50_000_000
-#: Callers who never abandon pile up while the offered load exceeds the agents on duty; a
-#: scenario whose first contacts alone would leave more than this many waiting at once is
-#: refused before it runs (it would exhaust memory and describe nothing but the pile).
-MAX_BACKLOG = 2_000_000
 MAX_AGENTS = 100_000
 
 
@@ -514,34 +511,28 @@ class Scenario:
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "") -> "Scenario":
         """Validate plain data (as read from TOML) into a Scenario. The input is not modified."""
         try:
+            check_depth(data, source)
             return build(cls, copy.deepcopy(dict(data)) if isinstance(data, Mapping) else data)
         except ScenarioError as err:
-            raise err.with_source(source) if source else err
+            raise err.with_source(source) if source and not err.source else err
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "") -> "Scenario":
-        """Parse TOML text and validate it."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise ScenarioError("", f"malformed TOML: {err}", source=source) from None
-        scenario = cls.from_dict(data, source=source)
-        if scenario.name is None and source:
-            scenario = cls.from_dict({**scenario.to_dict(), "name": Path(source).stem}, source=source)
-        return scenario
+        """Parse TOML text and validate it. Without a ``name``, the scenario is named after
+        the file (its stem, cut to 200 characters)."""
+        return cls.from_toml_data(parse_toml(text, source), source=source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Scenario":
-        """Read and validate a scenario file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError("", "no such scenario file", source=str(path)) from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).split(":")[0]
-            raise ScenarioError("", f"cannot read scenario file ({reason})", source=str(path)) from None
-        return cls.from_toml(text, source=str(path))
+        """Read and validate a scenario file (a regular UTF-8 file of at most 32 MB)."""
+        return cls.from_toml_data(read_toml(path, "scenario file"), source=str(path))
+
+    @classmethod
+    def from_toml_data(cls, data: dict, *, source: str = "") -> "Scenario":
+        """Validate data parsed from the TOML file ``source``, named after it if unnamed."""
+        if "name" not in data and source:
+            data = {**data, "name": _name_from(source)}
+        return cls.from_dict(data, source=source)
 
     def to_dict(self) -> dict:
         """Plain data (TOML-ready) that :meth:`from_dict` turns back into this scenario."""
@@ -642,22 +633,9 @@ class Scenario:
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{c.name}={c.share:g}" for c in self.contact_types)
             raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
-        expected = self.expected_first_contacts()
-        if expected > MAX_EXPECTED_CONTACTS:
-            raise ScenarioError(
-                "arrivals",
-                f"about {expected:.3g} contacts per replication expected over {self.total_days} days; "
-                f"the limit is {MAX_EXPECTED_CONTACTS:.0e} (shorten simulation.days or lower the rates)",
-                value=expected,
-            )
-        backlog, _ = self.overload_backlog()
-        if backlog > MAX_BACKLOG:
-            raise ScenarioError(
-                "agents.staffing",
-                f"with patience.dist = none, callers never hang up, and the first contacts alone would leave about "
-                f"{backlog:.3g} waiting at once (the limit is {MAX_BACKLOG:.0e}); staff for the load or give the callers a patience",
-                value=backlog,
-            )
+        from .budget import check
+
+        check(self)  # bounded work: contacts, loops, pile-up and intervals (simcenter.budget)
 
     # -- rates -------------------------------------------------------------------------
 
@@ -733,6 +711,13 @@ class Scenario:
         return total
 
 
+def _name_from(source: str) -> str:
+    """A scenario's default name: its file's stem, printable and at most 200 characters."""
+    stem = "".join(ch for ch in Path(source).stem if ch.isprintable())
+    stem = stem.encode("utf-8", "replace").decode("utf-8").strip()
+    return stem[:200].strip() or "scenario"
+
+
 # ---------------------------------------------------------------------------
 # dotted keys
 
@@ -802,9 +787,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     _split_key(key)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # malformed, too many digits, too deep
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", raw):
-            raise ScenarioError(key, f"cannot read the value {raw!r} (write numbers, [lists], or \"quoted text\")", value=raw) from None
+            raise ScenarioError(key, f"cannot read the value {show_value(raw)} (write numbers, [lists], or \"quoted text\")", value=raw) from None
         value = raw
     return key, value
 

@@ -22,6 +22,8 @@ import difflib
 import json
 import math
 import re
+import tomllib
+from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ScenarioError
@@ -40,14 +42,25 @@ __all__ = [
     "WeekdayTable",
     "Table",
     "TableList",
+    "Anything",
+    "KeyTable",
     "param",
     "build",
     "to_data",
     "dumps_toml",
     "json_schema",
     "markdown_reference",
+    "check_depth",
+    "parse_toml",
+    "read_toml",
+    "show_value",
+    "toml_string",
     "WEEKDAYS",
 ]
+
+#: Tables and arrays nested deeper than this are refused (no scenario or sweep file needs
+#: more than four levels).
+MAX_DEPTH = 32
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -61,14 +74,20 @@ class _Required:
 REQUIRED = _Required()
 
 
-def _show(value: Any) -> str:
-    """A value as the user wrote it, kept short for a one-line message."""
-    text = repr(value)
+def show_value(value: Any) -> str:
+    """A value as the user wrote it, kept short for a one-line message (an integer too
+    long to print, or a structure too deep to print, is described instead)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fail(path: str, value: Any, allowed: str) -> ScenarioError:
-    return ScenarioError(path, f"must be {allowed}, got {_show(value)}", value=value, allowed=allowed)
+    return ScenarioError(path, f"must be {allowed}, got {show_value(value)}", value=value, allowed=allowed)
 
 
 class Kind(abc.ABC):
@@ -114,7 +133,10 @@ class Number(Kind):
     def convert(self, value: Any, path: str) -> float:
         if not _is_number(value):
             raise _fail(path, value, self.describe())
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise _fail(path, value, self.describe()) from None
         if not math.isfinite(value):
             raise _fail(path, value, self.describe())
         if self.min is not None and (value < self.min or (self.exclusive_min and value == self.min)):
@@ -187,7 +209,7 @@ class Choice(Kind):
 
     def convert(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or value not in self.choices:
-            msg = f"must be {self.describe()}, got {_show(value)}"
+            msg = f"must be {self.describe()}, got {show_value(value)}"
             if isinstance(value, str):
                 close = difflib.get_close_matches(value, self.choices, n=1)
                 if close:
@@ -358,6 +380,48 @@ class TableList(Kind):
         return {"type": "array", "items": json_schema(self.section), "minItems": self.min_len, "maxItems": self.max_len}
 
 
+class Anything(Kind):
+    """Any TOML value; what it must be is decided where it is used (e.g. the scenario
+    parameter a sweep's ``[set]`` key names)."""
+
+    def __init__(self, meaning: str = "any value"):
+        self.meaning = meaning
+
+    def describe(self) -> str:
+        return self.meaning
+
+    def convert(self, value: Any, path: str) -> Any:
+        return value
+
+    def json(self) -> dict:
+        return {}
+
+
+class KeyTable(Kind):
+    """A table from dotted scenario keys (``"agents.staffing"``) to values of one kind,
+    stored as a tuple of (key, value) pairs in the order written."""
+
+    def __init__(self, item: Kind, min_len: int = 0, max_len: int = 1000):
+        self.item, self.min_len, self.max_len = item, min_len, max_len
+
+    def describe(self) -> str:
+        return f"a table of dotted scenario keys to {self.item.describe()}"
+
+    def convert(self, value: Any, path: str) -> tuple:
+        if not isinstance(value, dict):
+            raise _fail(path, value, self.describe())
+        if not self.min_len <= len(value) <= self.max_len:
+            need = "at least one key" if len(value) < self.min_len else f"at most {self.max_len} keys"
+            raise ScenarioError(path, f"must name {need}, got {len(value)}", value=value)
+        return tuple((key, self.item.convert(item, _join(path, key))) for key, item in value.items())
+
+    def plain(self, value: Any) -> Any:
+        return {k: self.item.plain(v) for k, v in value}
+
+    def json(self) -> dict:
+        return {"type": "object", "additionalProperties": self.item.json(), "minProperties": self.min_len}
+
+
 def param(kind: Kind, default: Any = REQUIRED, *, unit: str = "", doc: str) -> Any:
     """Declare a scenario parameter: its kind, default (or REQUIRED), unit and meaning.
 
@@ -450,6 +514,66 @@ def json_schema(section: type) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# TOML input
+
+
+def _depth(data: Any) -> int:
+    """How deeply tables and arrays nest in ``data`` (counted without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_depth(data: Any, source: str = "") -> None:
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError("", f"tables or arrays nested more than {MAX_DEPTH} levels deep", source=source)
+
+
+def parse_toml(text: str, source: str = "") -> dict:
+    """TOML text as plain data; every way it can fail is a one-line ``ScenarioError``
+    (malformed TOML, nesting too deep to parse, integers beyond Python's digit limit)."""
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write
+        text = text[1:]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError("", f"malformed TOML: {err}", source=source) from None
+    except RecursionError:
+        raise ScenarioError("", f"malformed TOML: tables or arrays nested too deeply (at most {MAX_DEPTH} levels)", source=source) from None
+    except ValueError as err:  # e.g. an integer of thousands of digits
+        raise ScenarioError("", f"malformed TOML: {str(err).split(';')[0]}", source=source) from None
+    check_depth(data, source)
+    return data
+
+
+def read_toml(path: str | Path, what: str) -> dict:
+    """Read a TOML file the user gave (``what``: "scenario file", "sweep file") safely:
+    a regular file of bounded size, UTF-8 with or without a byte-order mark."""
+    from ._io import read_input_text
+
+    try:
+        text = read_input_text(path)
+    except FileNotFoundError:
+        raise ScenarioError("", f"no such {what}", source=str(path)) from None
+    except (OSError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise ScenarioError("", f"cannot read the {what}: it {reason}" if isinstance(err, ValueError) else f"cannot read the {what} ({reason})",
+                            source=str(path)) from None
+    return parse_toml(text, str(path))
+
+
+# ---------------------------------------------------------------------------
 # TOML output (the standard library reads TOML but does not write it)
 
 
@@ -463,7 +587,7 @@ def _toml_value(value: Any) -> str:
             raise ValueError(f"cannot write {value!r} to TOML")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return toml_string(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -471,8 +595,36 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def toml_string(text: str) -> str:
+    r"""A TOML basic string: quotes, backslashes and every control character escaped (TOML
+    allows no raw control character but tab, and no DEL), and a lone surrogate (from an
+    undecodable file name) replaced by U+FFFD, so that any text round-trips.
+
+    >>> import tomllib
+    >>> text = 'say "hi"\x01 and \x7f'
+    >>> tomllib.loads("v = " + toml_string(text))["v"] == text
+    True
+    """
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\uFFFD")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
 def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
 
 
 def dumps_toml(data: dict) -> str:

@@ -57,6 +57,7 @@ import pandas as pd
 from . import analytic
 from .center import run_replication
 from .errors import SimcenterError
+from .outputs import FileKind
 from .promises import recovery_probabilities
 from .results import confidence_interval
 from .scenario import Scenario
@@ -93,6 +94,11 @@ class Target:
     def __str__(self) -> str:
         text = f"{self.level:g}/{self.answer_s:g}"
         return text + (f", abandonment <= {self.max_abandon:g}" if self.max_abandon is not None else "")
+
+
+#: The per-interval table of :func:`staff` (``simcenter staff --out FILE.csv``).
+STAFF_TABLE_FILE = FileKind("staffing table", (".csv",), ("interval", "calls_per_hour", "erlang", "sl_erlang", "adjusted", "sl_adjusted",
+                                                         "simulated", "sl_simulated", "offered_load"))
 
 
 # -- inputs every method shares ------------------------------------------------------
@@ -510,5 +516,6 @@ def staff(
         summary[name] = {"agent_hours_per_day": float(sum(plan) * hours), "service_level": float(mean),
                          "ci_low": float(low), "ci_high": float(high)}
     table["offered_load"] = evaluated["offered_load"]
+    table = table[list(STAFF_TABLE_FILE.csv_header)]
     summary["simulated"].update({"iterations": len(isa.iterations) - 1, "settled": isa.converged})
     return table, summary

@@ -32,9 +32,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .center import TRACE_COLUMNS
+from ._io import file_mode
 
-__all__ = ["TraceWriter"]
+from .center import TRACE_COLUMNS
+from .outputs import FileKind, check_file
+from .workforce import AGENT_LOG_COLUMNS
+
+__all__ = ["TraceWriter", "TRACE_FILE", "AGENT_TRACE_FILE"]
+
+#: Per-contact records (``--trace``), and each agent's day (``--agent-trace``).
+TRACE_FILE = FileKind("trace", (".csv", ".parquet"), TRACE_COLUMNS)
+AGENT_TRACE_FILE = FileKind("agent trace", (".csv", ".parquet"), AGENT_LOG_COLUMNS)
 
 _TYPES = {
     "replication": pa.int32(),
@@ -63,11 +71,15 @@ _TYPES = {
 
 
 class TraceWriter:
-    """A sink for trace rows; use as a context manager."""
+    """A sink for trace rows; use as a context manager. ``kind`` is :data:`TRACE_FILE` or
+    :data:`AGENT_TRACE_FILE`; the file may go only where :func:`simcenter.outputs.check_file`
+    allows (its directory exists; no file there, or a trace simcenter wrote)."""
 
-    def __init__(self, path: str | Path, chunk: int = 50_000, columns: tuple = TRACE_COLUMNS):
+    def __init__(self, path: str | Path, chunk: int = 50_000, kind: FileKind = TRACE_FILE, inputs=None):
         self.path = Path(path)
-        self.columns = columns
+        self.kind = kind
+        self.inputs = inputs
+        self.columns = kind.csv_header
         self.parquet = self.path.suffix.lower() == ".parquet"
         self.chunk = chunk
         self.rows: list[tuple] = []
@@ -78,12 +90,10 @@ class TraceWriter:
         self._pq = None
 
     def __enter__(self) -> "TraceWriter":
-        from ._io import check_replaceable
-
-        check_replaceable(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_file(self.path, self.kind, self.kind.name, self.inputs)
         if self.parquet:
-            self._pq = pq.ParquetWriter(str(self._tmp), pa.schema([(c, _TYPES[c]) for c in self.columns]))
+            schema = pa.schema([(c, _TYPES[c]) for c in self.columns], metadata={b"simcenter": self.kind.name.encode()})
+            self._pq = pq.ParquetWriter(str(self._tmp), schema)
         else:
             self._fh = open(self._tmp, "w", newline="", encoding="utf-8")
             self._csv = csv.writer(self._fh)
@@ -117,6 +127,8 @@ class TraceWriter:
             if self._fh is not None:
                 self._fh.close()
         if exc_type is None:
+            os.chmod(self._tmp, file_mode())
+            check_file(self.path, self.kind, self.kind.name, self.inputs)  # again: the run took a while
             os.replace(self._tmp, self.path)
         else:
             self._tmp.unlink(missing_ok=True)

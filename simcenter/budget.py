@@ -1,0 +1,489 @@
+"""What a run will cost, known before it starts: contacts, memory and time, and the limits
+that keep every valid scenario finite.
+
+A scenario can be valid field by field and still never end, or exhaust memory: callers
+who redial a microsecond after hanging up with a microsecond of patience, promises that
+fall due and are found broken at once and bring the customer straight back, callers who
+wait for months in an overloaded queue, a one-minute reporting grid over ten years. This
+module estimates, from the scenario alone,
+
+* **contacts** per replication: the expected first contacts, times the contacts each
+  need brings through the feedback loops (redials after abandoning, repeat contacts after
+  broken promises), each loop a geometric chain whose continuation probability comes from
+  a fluid model of the queue; and a worst case (**at most**) in which every waiting
+  caller abandons and every promise breaks, each chain cut only by the horizon (a turn of
+  a loop takes at least its mean delay);
+* **the queue's pile-up**: a fluid model of the queue, interval by interval, with
+  abandonment at rate ``waiting / mean patience``; and what else is in flight at once
+  (callers about to redial, broken promises not yet noticed, callbacks not yet due);
+* **memory**: the per-interval counters, what is in flight, and the tables kept per
+  replication;
+* **time**: contacts times a measured cost per contact on this kind of machine, as a
+  class (seconds, minutes, hours, days).
+
+:func:`check` refuses, naming the field to change and the figure, a scenario whose
+reporting grid is finer than its horizon needs, whose expected or worst-case contacts
+are beyond what a replication can run, or whose pile-up would not fit in memory; it is
+part of validation, so ``validate`` and every command apply it. :func:`check_run` adds the
+limits that depend on the number of replications and on this machine's memory. The engine
+enforces the worst case as it runs (:class:`WorkGuard`), so even an estimate that is
+wrong cannot run forever: it stops with an error naming the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ScenarioError, SimcenterError, WorkLimitError
+
+__all__ = ["Estimate", "estimate", "check", "check_run", "duration_class", "WorkGuard", "machine_memory",
+           "MAX_INTERVALS", "MAX_EXPECTED_CONTACTS", "MAX_CONTACT_BOUND", "MAX_WAITING", "MAX_IN_FLIGHT"]
+
+#: Reporting intervals in one run (warm-up included): 30-minute intervals for 5.7 years,
+#: 15-minute for 2.8 years, 1-minute for 69 days. Finer grids over longer horizons give
+#: per-interval tables nobody can read and counters of gigabytes.
+MAX_INTERVALS = 100_000
+#: Expected contacts in one replication (about ten minutes of simulation).
+MAX_EXPECTED_CONTACTS = 50_000_000
+#: Worst-case contacts in one replication: beyond this a feedback loop can run for days.
+MAX_CONTACT_BOUND = 1_000_000_000
+#: Callers waiting at once (each is a contact, a customer and a patience timer in memory).
+MAX_WAITING = 2_000_000
+#: Everything in flight at once: waiting callers, pending redials, promises, callbacks.
+MAX_IN_FLIGHT = 5_000_000
+
+#: Measured costs (benchmarks/, this kind of 2-core machine), rounded up.
+SECONDS_PER_CONTACT = 15e-6
+BYTES_PER_IN_FLIGHT = 600.0
+BYTES_PER_COUNTER_CELL = 32.0  # a list slot and, once written, its float
+BYTES_PER_TABLE_ROW = 120.0  # one row of a long per-interval table
+PROCESS_BYTES = 250 * 2**20  # Python with numpy, pandas, pyarrow and simpy imported
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The cost of one replication of a scenario (see the module's description)."""
+
+    first_contacts: float  # expected first contacts
+    contacts: float  # expected contacts, every attempt (redials, returns, repeats)
+    contacts_bound: float  # at most, in the worst case
+    intervals: int  # reporting intervals, warm-up included
+    reported_intervals: int  # after the warm-up
+    waiting_peak: float  # callers waiting at once, at the worst moment (fluid)
+    in_flight_peak: float  # everything pending at once
+    memory_bytes: float  # peak memory of a process running one replication
+    counter_bytes: float  # the counters a replication leaves for the result tables
+    seconds: float  # expected time of one replication on this kind of machine
+    driver: str  # what multiplies the contacts most, in words
+    driver_field: str  # the field to change to tame it
+    in_flight_field: str  # the field that keeps most work pending
+
+    def run_seconds(self, replications: int, workers: int = 1) -> float:
+        return self.seconds * math.ceil(replications / max(1, workers))
+
+    def run_memory(self, replications: int) -> float:
+        """Peak memory of ``simulate`` with this many replications: one replication at a
+        time, the counters of all of them, and the long per-interval table built from them."""
+        from .stats import METRICS
+
+        tables = self.reported_intervals * len(METRICS) * BYTES_PER_TABLE_ROW
+        return self.memory_bytes + self.counter_bytes * replications + tables
+
+    def describe(self, replications: int, workers: int = 1) -> str:
+        """Two lines for ``validate``: contacts, memory and time."""
+        seconds = self.run_seconds(replications, workers)
+        return (f"estimate per replication: about {_count(self.contacts)} contacts (at most {_count(self.contacts_bound)}), "
+                f"{self.intervals:,} intervals, at most {_count(self.waiting_peak)} waiting at once\n"
+                f"estimate for {replications} replication{'s' if replications != 1 else ''}: memory about "
+                f"{_mb(self.run_memory(replications))}, duration about {_duration(seconds)} ({duration_class(seconds)})")
+
+
+def _count(x: float) -> str:
+    if not math.isfinite(x):
+        return "unbounded"
+    if x >= 1e12:
+        return f"{x:.2g}"
+    if x >= 1e6:
+        return f"{x / 1e6:,.1f} million"
+    return f"{x:,.0f}"
+
+
+def _mb(x: float) -> str:
+    return f"{x / 2**30:,.1f} GB" if x >= 2**30 else f"{x / 2**20:,.0f} MB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "1 s"
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 86_400:,.1f} days"
+
+
+def duration_class(seconds: float) -> str:
+    """``seconds`` (under a minute), ``minutes`` (under an hour), ``hours`` (under a day) or ``days``."""
+    if seconds < 60:
+        return "seconds"
+    if seconds < 3600:
+        return "minutes"
+    if seconds < 86_400:
+        return "hours"
+    return "days"
+
+
+def machine_memory() -> float:
+    """Physical memory of this machine in bytes (``SIMCENTER_MEMORY_BYTES`` overrides it)."""
+    override = os.environ.get("SIMCENTER_MEMORY_BYTES")
+    if override:
+        return float(override)
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 8.0 * 2**30
+
+
+# -- the model behind the estimate --------------------------------------------------------------
+
+
+def _chain(gain: float, cycle_s: float, horizon_s: float) -> float:
+    """Expected turns of a loop that goes on with probability ``gain`` each turn, a turn
+    taking ``cycle_s`` on average: geometric, cut by the horizon (a renewal process makes
+    at most ``horizon / cycle`` turns on average)."""
+    by_time = 1.0 + horizon_s / cycle_s if cycle_s > 0 else math.inf
+    by_chance = 1.0 / (1.0 - gain) if gain < 1.0 else math.inf
+    return min(by_time, by_chance)
+
+
+def _delay_s(delay) -> float:
+    return delay.mean_h * 3600.0
+
+
+def _staff_week(scenario, days: int) -> np.ndarray:
+    """Expected agents on duty per interval of the first ``days`` days (shifts with
+    shrinkage in expectation; the workforce model at most its present headcount)."""
+    ipd = scenario.intervals_per_day
+    n = days * ipd
+    if not scenario.shifts:
+        staff = np.zeros(n)
+        plan = np.asarray(scenario.staffing_by_interval(), dtype=float)
+        for d in range(days):
+            if scenario.is_open_day(d):
+                staff[d * ipd + scenario.open_intervals.start: d * ipd + scenario.open_intervals.stop] = plan
+    else:
+        staff = np.zeros(n + 2 * ipd)
+        width = scenario.interval_s
+        present = 1.0 - (scenario.agents.shrinkage if not scenario.workforce.enabled else 0.0)
+        from .scenario import WEEKDAYS
+
+        for d in range(days):
+            weekday = WEEKDAYS[scenario.weekday(d)]
+            for shift in scenario.shifts:
+                if weekday not in shift.days:
+                    continue
+                count = round(shift.headcount * scenario.agents.scale) * present
+                hours, minutes = shift.start.split(":")
+                start = d * 86_400.0 + int(hours) * 3600.0 + int(minutes) * 60.0
+                spans = [(start, start + shift.length_h * 3600.0, count)]
+                spans += [(start + b.after_h * 3600.0, start + b.after_h * 3600.0 + b.minutes * 60.0, -count) for b in shift.breaks]
+                for t0, t1, c in spans:
+                    k0, k1 = int(t0 // width), int(math.ceil(t1 / width))
+                    staff[k0:min(k1, len(staff))] += c
+        staff = np.maximum(staff[:n], 0.0)
+    if scenario.workforce.enabled:
+        wf = scenario.workforce
+        staff = np.minimum(staff, wf.headcount * (1.0 - wf.absence_rate))
+    return staff
+
+
+def _rates_week(scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """First-contact rate (per hour) and whether open, per interval of the first ``days`` days."""
+    ipd = scenario.intervals_per_day
+    rate = np.full(days * ipd, scenario.arrivals.after_hours_calls_per_hour, dtype=float)
+    is_open = np.zeros(days * ipd, dtype=bool)
+    open_rates = np.asarray(scenario.open_rates_per_hour(), dtype=float)
+    k0, k1 = scenario.open_intervals.start, scenario.open_intervals.stop
+    for d in range(days):
+        if scenario.is_open_day(d):
+            rate[d * ipd + k0: d * ipd + k1] = open_rates * scenario.arrivals.day_of_week[scenario.weekday(d)]
+            is_open[d * ipd + k0: d * ipd + k1] = True
+    return rate, is_open
+
+
+@dataclass(frozen=True)
+class _Fluid:
+    offered: float  # contacts offered over the modelled days
+    abandoned: float
+    peak: float  # most waiting at once
+    peak_abandon_rate: float  # abandonments per second at the worst interval
+    first_overload: int | None  # interval (within the day) of the first overload
+
+
+def _fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0) -> tuple[_Fluid, float]:
+    """The queue as a fluid over ``days`` days: arrivals at the first-contact rate times
+    ``multiplier``, service at agents / handling time, abandonment at waiting / patience.
+    Returns the summary and the queue left at the end."""
+    rate, is_open = _rates_week(scenario, days)
+    staff = _staff_week(scenario, days)
+    dt = scenario.interval_s
+    p = scenario.patience
+    theta = math.inf if p.dist == "none" else p.mean_s
+    lost_closed = scenario.calendar.after_hours == "lost"
+    q, offered, abandoned, peak, peak_rate, first, serving = start_queue, 0.0, 0.0, start_queue, 0.0, None, 0.0
+    deferred = 0.0  # callers told to try again after the next opening (calendar.after_hours = "next_day")
+    next_day = scenario.calendar.after_hours == "next_day"
+    ipd = scenario.intervals_per_day
+    for k in range(len(rate)):
+        lam = rate[k] * multiplier / 3600.0
+        if is_open[k]:
+            serving = staff[k]
+            arriving, deferred = lam + deferred / dt, 0.0
+        else:  # closed: the agents of the last open interval finish the queue (close-out)
+            arriving = 0.0
+            if next_day:
+                deferred += lam * dt
+            if q <= 0.0:
+                serving = 0.0
+        mu = serving / handle_s if handle_s > 0 else math.inf
+        offered += arriving * dt
+        if arriving > mu and first is None:
+            first = k % ipd
+        drift = arriving - mu
+        if math.isinf(theta):
+            q = max(0.0, q + drift * dt)
+        else:
+            target = drift * theta
+            end = target + (q - target) * math.exp(-dt / theta)
+            if end < 0.0:  # the queue empties within the interval; abandonment until then
+                t0 = theta * math.log((q - target) / -target) if q > 0 else 0.0
+                gone = (target * t0 + (q - target) * theta * (1.0 - math.exp(-t0 / theta))) / theta
+                end = 0.0
+            else:
+                gone = (target * dt + (q - target) * theta * (1.0 - math.exp(-dt / theta))) / theta
+            abandoned += max(0.0, gone)
+            peak_rate = max(peak_rate, max(q, end) / theta)
+            q = end
+        peak = max(peak, q)
+    return _Fluid(offered, abandoned, peak, peak_rate, first), q
+
+
+def _needs_per_first(scenario) -> tuple[float, float, float]:
+    """(expected contacts per first contact from broken promises, the worst case, the
+    mean handling time over them)."""
+    from .staffing import failure_demand  # the promise chain the adjusted Erlang plan uses
+
+    fd = failure_demand(scenario)
+    horizon = scenario.total_days * 86_400.0
+    worst = 1.0
+    if scenario.has_promises:
+        promises, rec = scenario.promises, scenario.recovery
+        if rec.enabled:  # a repeat contact whose recovery fails ends with a new promise
+            from .promises import recovery_probabilities
+
+            fix, concede = recovery_probabilities(rec, anger=scenario.customers.churn_anger + 10.0, morale=0.0)
+            unrecovered = 1.0 - (fix + (1.0 - fix) * concede)
+        for c in scenario.contact_types:
+            if c.promise_kind == "callback":
+                broken, notice = 1.0, _delay_s(promises.callback_notice_delay)  # nobody may call back
+            else:
+                broken = max([c.noncompliance] + [o.noncompliance for o in promises.outages])
+                notice = _delay_s(promises.notice_delay)
+            again = unrecovered if rec.enabled else c.promise_prob
+            gain = again * broken * promises.return_prob
+            first_gain = c.promise_prob * broken * promises.return_prob
+            worst = max(worst, 1.0 + first_gain * _chain(gain, _delay_s(c.promise_due) + notice, horizon))
+    return fd.contacts, worst, fd.handle_s
+
+
+def estimate(scenario) -> Estimate:
+    """The cost of one replication of ``scenario`` (see the module's description)."""
+    from .stats import COUNTERS
+
+    sim = scenario.simulation
+    ipd = scenario.intervals_per_day
+    intervals = scenario.total_days * ipd
+    horizon = intervals * scenario.interval_s
+    first = scenario.expected_first_contacts()
+    needs, needs_worst, handle = _needs_per_first(scenario)
+    if scenario.workforce.enabled:
+        wf = scenario.workforce
+        handle *= (1.0 + wf.slowdown_morale_factor * 0.5) * (1.0 + (wf.new_hire_slowdown - 1.0) * 0.25)
+
+    # redials: the continuation probability is redial_prob x the abandonment the fluid queue shows
+    p = scenario.patience
+    redial_cycle = p.redial_delay_mean_s
+    days = min(scenario.total_days, 14)
+    multiplier, fluid, end = needs, None, 0.0
+    for _ in range(4):  # fixed point: abandonment -> redials -> load -> abandonment
+        fluid, end = _fluid(scenario, days, multiplier, handle)
+        abandon = fluid.abandoned / fluid.offered if fluid.offered > 0 else 0.0
+        new = needs * _chain(p.redial_prob * abandon, redial_cycle, horizon)
+        if abs(new - multiplier) <= 1e-3 * multiplier:
+            break
+        multiplier = new
+    peak = fluid.peak
+    if scenario.total_days > days:  # a second fortnight from where the first ended: growth per fortnight
+        again, end2 = _fluid(scenario, days, multiplier, handle, start_queue=end)
+        growth = max(0.0, end2 - end)
+        peak = max(peak, again.peak + growth * max(0, scenario.total_days / days - 2))
+    next_day = 2.0 if scenario.calendar.after_hours == "next_day" else 1.0
+    contacts = first * multiplier * (1.0 + (next_day - 1.0) * _closed_share(scenario))
+    first_worst = first + 6.0 * math.sqrt(first) + 20.0
+    redials_worst = _chain(p.redial_prob, redial_cycle, horizon) if p.dist != "none" else 1.0
+    bound = first_worst * needs_worst * redials_worst * next_day
+
+    # what is pending at once beside the queue, by what keeps it pending
+    per_s = contacts / horizon if horizon else 0.0
+    pending = {"agents.staffing": peak, "patience.redial_delay_mean_s": fluid.peak_abandon_rate * p.redial_prob * p.redial_delay_mean_s}
+    if scenario.has_promises:
+        for i, c in enumerate(scenario.contact_types):
+            share = c.share * c.promise_prob * per_s
+            if c.promise_kind == "callback":
+                waiting = share * min(horizon, _delay_s(c.promise_due))
+            else:
+                broken = max([c.noncompliance] + [o.noncompliance for o in scenario.promises.outages])
+                waiting = share * broken * min(horizon, _delay_s(c.promise_due) + _delay_s(scenario.promises.notice_delay))
+            pending[f"contact_types[{i}].promise_due"] = waiting
+    if scenario.calendar.after_hours == "next_day":
+        pending["arrivals.after_hours_calls_per_hour"] = scenario.arrivals.after_hours_calls_per_hour * 24.0
+    in_flight_field = max(pending, key=pending.get)
+    in_flight = sum(pending.values())
+    counters = len(COUNTERS)
+    memory = PROCESS_BYTES + intervals * counters * BYTES_PER_COUNTER_CELL + in_flight * BYTES_PER_IN_FLIGHT
+    reported = sim.days * ipd
+    cost = SECONDS_PER_CONTACT * (1.5 if scenario.has_promises else 1.0) * (1.6 if scenario.workforce.enabled else 1.0)
+    seconds = contacts * cost + intervals * counters * 2e-7
+    driver, field = _driver(scenario, needs_worst, redials_worst)
+    return Estimate(first, contacts, bound, intervals, reported, peak, in_flight, memory, reported * counters * 8.0, seconds, driver,
+                    field, in_flight_field)
+
+
+def _closed_share(scenario) -> float:
+    """Share of first contacts arriving while the center is closed."""
+    days = min(scenario.total_days, 7)
+    rate, is_open = _rates_week(scenario, days)
+    total = rate.sum()
+    return float(rate[~is_open].sum() / total) if total > 0 else 0.0
+
+
+def _driver(scenario, needs_worst: float, redials_worst: float) -> tuple[str, str]:
+    if redials_worst >= needs_worst and redials_worst > 1.0:
+        p = scenario.patience
+        return (f"callers who abandon redial (patience.redial_prob = {p.redial_prob:g}, mean redial delay "
+                f"{p.redial_delay_mean_s:g} s, mean patience {p.mean_s:g} s)", "patience.redial_prob")
+    if needs_worst > 1.0:
+        i = max(range(len(scenario.contact_types)), key=lambda j: scenario.contact_types[j].promise_prob)
+        c = scenario.contact_types[i]
+        return (f"broken promises bring customers back (contact_types[{i}]: promise_prob {c.promise_prob:g}, "
+                f"noncompliance {c.noncompliance:g}, due after {c.promise_due.mean_h:g} h)", f"contact_types[{i}].promise_due")
+    return "first contacts", "arrivals"
+
+
+# -- the limits -----------------------------------------------------------------------------------
+
+
+def check(scenario) -> Estimate:
+    """Refuse (``ScenarioError`` naming the field to change) a scenario that cannot run to
+    its end within the limits of one replication; return its estimate."""
+    sim = scenario.simulation
+    intervals = scenario.total_days * scenario.intervals_per_day
+    if intervals > MAX_INTERVALS:
+        fits = next((m for m in (15, 30, 60, 120, 240, 360, 480, 720, 1440) if scenario.total_days * 1440 // m <= MAX_INTERVALS), 1440)
+        raise ScenarioError(
+            "simulation.interval_minutes",
+            f"{sim.interval_minutes}-minute intervals over {scenario.total_days:,} days are {intervals:,} reporting intervals; "
+            f"at most {MAX_INTERVALS:,} fit a run's counters and tables (use interval_minutes >= {fits} for this horizon, "
+            "or fewer simulation.days)",
+            value=sim.interval_minutes,
+        )
+    est = estimate(scenario)
+    if est.contacts_bound > MAX_CONTACT_BOUND:
+        raise ScenarioError(
+            est.driver_field,
+            f"a feedback loop with no end in sight: {est.driver}; in the worst case one replication makes "
+            f"{_count(est.contacts_bound)} contacts (the limit is {MAX_CONTACT_BOUND:.0e}); lower the probability or lengthen the delay",
+            value=est.contacts_bound,
+        )
+    if est.contacts > MAX_EXPECTED_CONTACTS:
+        field = "arrivals" if est.driver_field == "arrivals" else est.driver_field
+        raise ScenarioError(
+            field,
+            f"about {est.contacts:.3g} contacts per replication expected over {scenario.total_days} days "
+            f"({est.driver}); the limit is {MAX_EXPECTED_CONTACTS:.0e} (shorten simulation.days or lower the rates)",
+            value=est.contacts,
+        )
+    if est.waiting_peak > MAX_WAITING:
+        patience = scenario.patience
+        why = ("with patience.dist = none, callers never hang up, and" if patience.dist == "none"
+               else f"with a mean patience of {patience.mean_s:g} s, callers wait long enough that")
+        raise ScenarioError(
+            "agents.staffing",
+            f"{why} about {est.waiting_peak:.3g} callers would be waiting at once (the limit is {MAX_WAITING:.0e}); "
+            "staff for the load or give the callers a shorter patience",
+            value=est.waiting_peak,
+        )
+    if est.in_flight_peak > MAX_IN_FLIGHT:
+        raise ScenarioError(
+            est.in_flight_field,
+            f"about {est.in_flight_peak:.3g} contacts, redials and promises would be pending at once "
+            f"(the limit is {MAX_IN_FLIGHT:.0e}); shorten the delays or lower the rates",
+            value=est.in_flight_peak,
+        )
+    return est
+
+
+def check_run(scenario, replications: int, est: Estimate | None = None) -> Estimate:
+    """Refuse (``SimcenterError``) a run whose replications would not fit in this machine's
+    memory or would take more than a week; return the estimate."""
+    est = est or estimate(scenario)
+    budget = 0.5 * machine_memory()
+    need = est.run_memory(replications)
+    if need > budget:
+        fewer = max(1, int((budget - est.memory_bytes) // max(est.counter_bytes, 1.0)))
+        raise SimcenterError(
+            f"simulation.replications: {replications:,} replications of {est.reported_intervals:,} reported intervals need "
+            f"about {_mb(need)} of memory, more than half of this machine's {_mb(machine_memory())}; "
+            f"run at most {fewer:,} at once, or report on coarser intervals (simulation.interval_minutes)"
+        )
+    seconds = est.run_seconds(replications)
+    if seconds > 7 * 86_400:
+        raise SimcenterError(
+            f"simulation.replications: {replications:,} replications would take about {_duration(seconds)} on this machine "
+            "(more than a week); run fewer, or shorten simulation.days"
+        )
+    return est
+
+
+class WorkGuard:
+    """The engine's guard against feedback loops: every ``every`` contacts it checks that
+    the simulated clock has moved (a loop with no time between its turns would stop it
+    forever) and that the contacts stay within the worst case estimated before the run."""
+
+    every = 65_536
+
+    def __init__(self, bound: float):
+        self.limit = max(2.0 * bound, bound + 1e6)
+        self.next = self.every
+        self.last_time = -math.inf
+        self.last_counts = (0, 0)
+
+    def check(self, contacts: int, now: float, redials: int, repeats: int) -> int:
+        """Raise ``WorkLimitError`` if the run has gone wrong; return the next checkpoint."""
+        loops = (redials - self.last_counts[0], repeats - self.last_counts[1])
+        loop = ("redials (patience.redial_prob, patience.redial_delay_mean_s)" if loops[0] >= loops[1]
+                else "repeat contacts after broken promises (contact_types.promise_due, promises.notice_delay)")
+        if now - self.last_time < 1.0:
+            raise WorkLimitError(f"{self.every:,} contacts within one simulated second: a feedback loop with no time "
+                                 f"between its turns, through {loop}; lengthen those delays")
+        if contacts > self.limit:
+            raise WorkLimitError(f"the run made {contacts:,} contacts, beyond the worst case of {self.limit:,.0f} estimated "
+                                 f"before it started; the loop: {loop}")
+        self.last_time, self.last_counts = now, (redials, repeats)
+        return contacts + self.every
