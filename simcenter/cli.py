@@ -208,7 +208,7 @@ def cmd_sweep(args) -> int:
     from .sweep import load_sweep, sweep
 
     spec = load_sweep(args.file)
-    chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) not in (None, False)]
+    chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) is not None and getattr(args, _option_dest(e.option)) is not False]
     executor = chosen[0] if chosen else EXECUTORS["process"]
     value = getattr(args, _option_dest(executor.option))
     workers, scheduler = None, None

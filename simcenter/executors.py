@@ -32,8 +32,9 @@ from .errors import SimcenterError
 
 __all__ = ["EXECUTORS", "Executor", "run_chunk", "chunks", "parse_scheduler", "watch_parent", "CONNECT_TIMEOUT"]
 
-#: Seconds to reach a Dask scheduler and hear its handshake.
-CONNECT_TIMEOUT = 20.0
+#: Seconds to reach a Dask scheduler and hear its handshake (a scheduler on the same
+#: network answers in milliseconds).
+CONNECT_TIMEOUT = 6.0
 #: A sweep is cut into at most this many chunks, whatever the executor: small sweeps send
 #: one run per task, large ones enough runs per task that scheduling costs little.
 MAX_CHUNKS = 256

@@ -91,18 +91,16 @@ def _part_bytes(rows: list[dict]) -> bytes:
 
 def _read_part(path: Path, spec: SweepSpec) -> list[dict]:
     """The rows of a part file, or ``ValueError`` saying what is wrong with it."""
+    import io
+
     import pyarrow.parquet as pq
 
     from ._io import read_input_bytes
 
-    import io
-
     try:
         table = pq.read_table(io.BytesIO(read_input_bytes(path, limit=256 * 2**20)))
-    except (OSError, ValueError) as err:
-        raise ValueError(f"not a readable Parquet file ({str(err).splitlines()[0][:80]})") from None
-    except Exception as err:  # pyarrow raises its own kinds for damaged files
-        raise ValueError(f"not a readable Parquet file ({type(err).__name__})") from None
+    except Exception:  # OSError, and pyarrow's own kinds for a damaged file
+        raise ValueError("empty" if path.stat().st_size == 0 else "not a readable Parquet file") from None
     meta = table.schema.metadata or {}
     if meta.get(b"simcenter") != b"sweep part":
         raise ValueError("not a part simcenter wrote")
