@@ -72,20 +72,16 @@ def read_input_text(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-_UMASK: int | None = None
-
-
 def file_mode() -> int:
-    """The permissions a new file gets under the user's umask (0o666 & ~umask)."""
-    global _UMASK
-    if _UMASK is None:
-        try:  # Linux reports the umask without changing it
-            with open("/proc/self/status", encoding="ascii") as fh:
-                _UMASK = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
-        except (OSError, StopIteration, ValueError):
-            _UMASK = os.umask(0o022)
-            os.umask(_UMASK)
-    return 0o666 & ~_UMASK
+    """The permissions a new file gets under the user's umask (0o666 & ~umask), read at
+    each call: a notebook may change its umask between two results."""
+    try:  # Linux reports the umask without changing it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            umask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_replaceable(path: Path) -> None:

@@ -302,6 +302,38 @@ def _needs_per_first(scenario) -> tuple[float, float, float]:
     return fd.contacts, worst, fd.handle_s
 
 
+def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, needs: float) -> float:
+    """The extra contacts of callbacks nobody got to: unless callbacks go first, agents
+    call back in the time inbound callers leave them, and a center near capacity breaks
+    callback promises for want of time, not only of reaching the customer. Returns the
+    factor on the contacts (1 when callbacks have the time they need)."""
+    import dataclasses
+
+    from .staffing import failure_demand
+
+    cb = scenario.callbacks
+    types = [c for c in scenario.contact_types if c.promise_kind == "callback" and c.promise_prob > 0]
+    if not types or cb.priority in ("callbacks_first", "deadline") or (cb.priority == "reserved" and cb.reserved_agents > 0):
+        return 1.0  # callbacks go first, at least when due or for some agents
+    r, m = cb.reach_prob, cb.max_attempts
+    per_callback = sum((1.0 - r) ** k * (r * (c.handle_time.mean + c.wrapup_s) + (1.0 - r) * cb.attempt_s) for k in range(m) for c in types[:1])
+    callback_work = sum(c.share * c.promise_prob for c in types) * per_callback * needs  # agent-seconds per first contact
+    inbound_handle = max(handle - callback_work / max(needs, 1e-9) / max(multiplier / needs, 1.0), 1e-9)
+    rate, is_open = _rates_week(scenario, days)
+    staff = _staff_week(scenario, days)
+    dt = scenario.interval_s
+    first = float((rate[is_open] * dt / 3600.0).sum())
+    idle = float(np.maximum(0.0, staff[is_open] * dt - rate[is_open] * multiplier / 3600.0 * dt * inbound_handle).sum())
+    demand = first * callback_work
+    served = min(1.0, idle / demand) if demand > 0 else 1.0
+    if served >= 1.0:
+        return 1.0
+    broken = 1.0 - served * (1.0 - (1.0 - r) ** m)
+    reach = 1.0 - broken ** (1.0 / m)  # the reach that would break as many callbacks
+    missed = dataclasses.replace(scenario, callbacks=dataclasses.replace(cb, reach_prob=reach))
+    return failure_demand(missed).contacts / needs
+
+
 def estimate(scenario) -> Estimate:
     """The cost of one replication of ``scenario`` (see the module's description)."""
     from .stats import COUNTERS
@@ -328,6 +360,7 @@ def estimate(scenario) -> Estimate:
         if abs(new - multiplier) <= 1e-3 * multiplier:
             break
         multiplier = new
+    multiplier *= _missed_callbacks(scenario, days, multiplier, handle, needs)
     peak = fluid.peak
     if scenario.total_days > days:  # a second fortnight from where the first ended: growth per fortnight
         again, end2 = _fluid(scenario, days, multiplier, handle, start_queue=end)

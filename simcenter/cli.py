@@ -57,11 +57,30 @@ def _fmt(x: float, unit: str) -> str:
     return f"{x:,.2f}"
 
 
+def _overrides(texts: list | None, flag: str) -> dict:
+    """The KEY=VALUE overrides given with ``flag``; a key given twice is refused (one of
+    the two values would be dropped)."""
+    from .scenario import parse_override
+    from .schema import show_value
+
+    overrides: dict = {}
+    for text in texts or []:
+        try:
+            key, value = parse_override(text)
+        except ScenarioError as err:
+            raise ScenarioError(err.field, f"{err.message} (from {flag})", value=err.value) from None
+        if key in overrides:
+            raise ScenarioError(key, f"given twice with {flag} ({show_value(overrides[key])} and {show_value(value)}); give it once",
+                                value=value)
+        overrides[key] = value
+    return overrides
+
+
 def _load(args):
-    from .scenario import Scenario, parse_override
+    from .scenario import Scenario
 
     scenario = Scenario.from_file(args.file)
-    overrides = dict(parse_override(text) for text in (args.set or []))
+    overrides = _overrides(args.set, "--set")
     if overrides:
         try:
             scenario = scenario.replace(overrides)
@@ -103,9 +122,16 @@ def cmd_run(args) -> int:
     if args.precision is not None:
         if not 0 < args.precision < 1:
             raise SimcenterError(f"--precision must be a relative half-width in (0, 1), e.g. 0.02, got {args.precision}")
+        if args.replications is not None:
+            raise SimcenterError("give --replications (a fixed number) or --precision (a target), not both")
+        args.max_replications = 200 if args.max_replications is None else args.max_replications
         _check_int("--max-replications", args.max_replications, 5, 100_000)
         if args.trace or args.agent_trace:
             raise SimcenterError("--precision cannot be combined with --trace or --agent-trace")
+    else:
+        for flag, given in (("--max-replications", args.max_replications), ("--metrics", args.metrics)):
+            if given is not None:
+                raise SimcenterError(f"{flag} goes with --precision (it says when to stop adding replications); add --precision or leave it out")
     if args.agent_trace and not scenario.workforce.enabled:
         raise SimcenterError("--agent-trace needs workforce.enabled = true (agents are otherwise not individuals)")
     reps = args.max_replications if args.precision is not None else (args.replications or scenario.simulation.replications)
@@ -166,11 +192,13 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     from .experiment import compare
-    from .scenario import Scenario, parse_override
+    from .scenario import Scenario
 
-    def load(path, extra):
+    common = _overrides(args.set, "--set")
+
+    def load(path, extra, flag):
         scenario = Scenario.from_file(path)
-        changes = dict(parse_override(t) for t in (args.set or []) + (extra or []))
+        changes = {**common, **_overrides(extra, flag)}
         try:
             return scenario.replace(changes) if changes else scenario
         except ScenarioError as err:
@@ -178,8 +206,8 @@ def cmd_compare(args) -> int:
 
     _check_int("--replications", args.replications, 2, 100_000)
     _check_int("--seed", args.seed, 0, 2**63 - 1)
-    a = load(args.a, args.set_a)
-    b = load(args.b or args.a, args.set_b)
+    a = load(args.a, args.set_a, "--a")
+    b = load(args.b or args.a, args.set_b, "--b")
     if a == b:
         raise SimcenterError("the two scenarios are identical; give a second file or --b KEY=VALUE")
     metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
@@ -313,11 +341,11 @@ def cmd_staff(args) -> int:
 
     scenario = _load(args)
     level, seconds = _parse_target(args.target)
+    if args.max_abandon is not None and not 0 < args.max_abandon < 1:
+        raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
     target = Target(level, seconds, args.max_abandon)
     _check_int("--replications", args.replications, 2, 100_000)
     _check_int("--seed", args.seed, 0, 2**63 - 1)
-    if args.max_abandon is not None and not 0 < args.max_abandon < 1:
-        raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
     reps = args.replications or scenario.simulation.replications
     if reps < 2:
         raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
@@ -436,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
     r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
     r.add_argument("--precision", type=float, help="add replications until each --metrics has this relative 95%% half-width (e.g. 0.02)")
-    r.add_argument("--max-replications", type=int, default=200, help="with --precision: stop here at the latest (default 200)")
+    r.add_argument("--max-replications", type=int, help="with --precision: stop here at the latest (default 200)")
     r.add_argument("--metrics", help="with --precision: comma-separated metrics (default service_level,asa_s)")
     r.set_defaults(func=cmd_run)
 

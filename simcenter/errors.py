@@ -36,6 +36,13 @@ class WorkLimitError(SimcenterError):
     exit_code = 1
 
 
+class RunFailure(SimcenterError):
+    """The machine, not the input, failed while running: a Dask cluster that cannot start
+    or stops answering, a file that cannot be written. Exit code 1."""
+
+    exit_code = 1
+
+
 class Interrupted(KeyboardInterrupt):
     """The command was asked to stop by a signal (SIGTERM, SIGHUP), handled like Ctrl-C:
     temporary files are removed and worker processes stopped on the way out."""

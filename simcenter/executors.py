@@ -19,16 +19,18 @@ connection but never answers is an error, not a hang.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
+import socket
 import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import SimcenterError
+from .errors import RunFailure, SimcenterError
 
 __all__ = ["EXECUTORS", "Executor", "run_chunk", "chunks", "parse_scheduler", "watch_parent", "CONNECT_TIMEOUT"]
 
@@ -171,6 +173,15 @@ def _reach(address: str, timeout: float) -> None:
 
     from distributed.comm import connect
 
+    if address.startswith("tcp://"):  # nothing listening is known at once; Dask would retry until its timeout
+        host, _, port = address[len("tcp://"):].rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except ConnectionRefusedError:
+            raise SimcenterError(f"--scheduler {address!r}: nothing listens there (connection refused)") from None
+        except OSError:
+            pass  # unreachable or slow: the probe below reports it within the timeout
+
     async def probe():
         comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
         await comm.close()
@@ -208,7 +219,10 @@ def _dask(workers: int, scheduler: str | None):
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            # the workers' own log lines (a task cancelled when the command stops) would break
+            # the one-line promise on stderr; what fails reaches this process as an exception
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster)
             client.run(watch_parent, os.getpid())  # the workers and their nannies leave with this process
             client.run(watch_parent, os.getpid(), nanny=True)
@@ -224,7 +238,7 @@ def _dask(workers: int, scheduler: str | None):
         if cluster is not None:
             cluster.close()
         where = f"--scheduler {scheduler!r}" if scheduler else "the Dask LocalCluster"
-        raise SimcenterError(f"{where}: cannot start ({str(err).splitlines()[0][:120]})") from None
+        raise RunFailure(f"{where}: cannot start ({str(err).splitlines()[0][:120] or type(err).__name__})") from None
 
     def run_dask(tasks, scenarios, seeds, metrics, finished, tag=""):
         futures = []

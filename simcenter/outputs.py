@@ -4,8 +4,11 @@ Every result simcenter writes goes through this module.
 
 * A **results directory** (``run --out DIR``, ``sweep --out DIR``) is used only when it is
   new, empty, or a simcenter results directory of the same kind: its ``manifest.json``
-  says which kind (``run`` or ``sweep``) and which files simcenter wrote there. Inside
-  it, only those files are ever replaced; anything else the user put there stays.
+  says which kind (``run`` or ``sweep``), which files simcenter wrote there and the
+  SHA-256 of each. Inside it, only those files are ever replaced, and only while they hold
+  what simcenter wrote: a file the user edited or replaced is refused, anything else the
+  user put there stays. (While a file is replaced the manifest accepts its old and its new
+  content, so a command killed half-way leaves a directory the next one accepts.)
   A new directory is created (with its parents) only when the results are written, never
   before the work that produces them has finished.
 * A **result file** (``--trace``, ``--agent-trace``, ``plot -o``, ``report -o``, ``staff
@@ -23,17 +26,20 @@ Every check runs before the work starts, and again just before writing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._io import atomic_write_bytes
 from .errors import SimcenterError
 
-__all__ = ["Inputs", "FileKind", "check_file", "check_results_dir", "write_results_dir", "read_manifest", "MANIFEST"]
+__all__ = ["Inputs", "FileKind", "check_file", "check_results_dir", "write_results_dir", "replace_results_files", "read_manifest",
+           "MANIFEST"]
 
 MANIFEST = "manifest.json"
 #: The least free space a result needs beside what it is expected to take.
@@ -187,9 +193,36 @@ def read_manifest(directory: Path) -> dict | None:
     if not isinstance(data, dict) or data.get("kind", "sweep" if "fingerprint" in data else None) not in ("run", "sweep"):
         raise SimcenterError(f"{str(path)!r} is not a simcenter manifest; choose another directory")
     data.setdefault("kind", "sweep")
-    if not isinstance(data.get("files", []), list):
+    hashes = data.get("sha256", {})
+    if not isinstance(data.get("files", []), list) or not isinstance(hashes, dict) or not all(
+            isinstance(v, list) and all(isinstance(h, str) for h in v) for v in hashes.values()):
         raise SimcenterError(f"{str(path)!r} is damaged (its file list is not a list); choose another directory")
     return data
+
+
+def _sha256(path: Path) -> str | None:
+    """The SHA-256 of the regular file at ``path``; None for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        digest = hashlib.sha256()
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_unchanged(path: Path, manifest: dict, names, what: str) -> None:
+    """Each of ``names`` in results directory ``path`` still holds what simcenter wrote."""
+    hashes = manifest.get("sha256", {})
+    for name in names:
+        if name in hashes and os.path.lexists(path / name) and _sha256(path / name) not in hashes[name]:
+            raise SimcenterError(f"{what} {_show(path)}: {name} there was changed since simcenter wrote it; refusing to replace it "
+                                 "(move it away first if its new content may go)")
 
 
 def _contents(directory: Path) -> list[str]:
@@ -221,6 +254,7 @@ def check_results_dir(path: str | Path, kind: str, what: str, inputs: Inputs | N
             for name in names:
                 if os.path.lexists(path / name) and name not in ours:
                     raise SimcenterError(f"{what} {_show(path)}: {name} there was not written by simcenter; refusing to replace it")
+            _check_unchanged(path, manifest, names, what)
         if inputs is not None:
             for name in (*names, MANIFEST):
                 inputs.check(path / name, what)
@@ -233,14 +267,34 @@ def check_results_dir(path: str | Path, kind: str, what: str, inputs: Inputs | N
 def write_results_dir(path: str | Path, kind: str, files: dict, what: str, inputs: Inputs | None = None, extra: dict | None = None) -> list[Path]:
     """Write ``files`` (name -> bytes) into results directory ``path``, after checking it
     again; the manifest, written first, lists them as simcenter's. Returns the paths."""
-    from . import __version__
-
     path = Path(path)
     manifest = check_results_dir(path, kind, what, inputs, tuple(files))
     path.mkdir(parents=True, exist_ok=True)
-    listed = sorted(set((manifest or {}).get("files", [])) | set(files))
-    doc = {"simcenter": __version__, "kind": kind, "files": listed, **(extra or {})}
-    written = [atomic_write_bytes(path / MANIFEST, (json.dumps(doc, indent=2) + "\n").encode())]
+    return replace_results_files(path, files, what, manifest or {"kind": kind, **(extra or {})})
+
+
+def replace_results_files(path: Path, files: dict, what: str, manifest: dict | None = None) -> list[Path]:
+    """Write ``files`` (name -> bytes) into the existing results directory ``path`` whose
+    manifest is ``manifest`` (read from there when None), keeping the manifest's record of
+    what each file holds: first it accepts the old and the new content, after the writes
+    only the new."""
+    from . import __version__
+
+    path = Path(path)
+    if manifest is None:
+        manifest = read_manifest(path) or {}
+    _check_unchanged(path, manifest, files, what)
+    hashes = {name: list(value) for name, value in manifest.get("sha256", {}).items()}
+    new = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    doc = {**manifest, "simcenter": __version__, "files": sorted(set(manifest.get("files", [])) | set(files))}
+
+    def write_manifest(accepted: dict) -> Path:
+        return atomic_write_bytes(path / MANIFEST, (json.dumps({**doc, "sha256": accepted}, indent=2) + "\n").encode())
+
+    write_manifest({**hashes, **{name: [*hashes.get(name, [])[-1:], new[name]] for name in files}})
+    written = [path / name for name in files]
     for name, data in files.items():
-        written.append(atomic_write_bytes(path / name, data))
-    return written
+        atomic_write_bytes(path / name, data)
+    manifest.update(doc, sha256={**hashes, **{name: [new[name]] for name in files}})
+    write_manifest(manifest["sha256"])
+    return [path / MANIFEST, *written]

@@ -79,7 +79,7 @@ def _short(key: str) -> str:
 def _series(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
     rows = summary[summary.metric == metric]
     if rows.empty:
-        raise SimcenterError(f"the results hold no {metric!r}; kept: {', '.join(sorted(summary.metric.unique()))}")
+        raise SimcenterError(f"--metric {metric!r}: the results hold no such metric; they keep {', '.join(sorted(summary.metric.unique()))}")
     return rows
 
 

@@ -784,6 +784,9 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(text, "an override must look like KEY=VALUE (e.g. agents.staffing=16)", value=text)
     key, raw = text.split("=", 1)
     key, raw = key.strip(), raw.strip()
+    if not key:
+        raise ScenarioError("", f"{show_value(text)} names no key; an override must look like KEY=VALUE (e.g. agents.staffing=16)",
+                            value=text)
     _split_key(key)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]

@@ -22,6 +22,7 @@ import difflib
 import json
 import math
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
@@ -201,11 +202,12 @@ class Boolean(Kind):
 class Choice(Kind):
     """One of a fixed set of strings."""
 
-    def __init__(self, *choices: str):
+    def __init__(self, *choices: str, described: str = ""):
         self.choices = choices
+        self.described = described  # a short name for long lists ("a metric name")
 
     def describe(self) -> str:
-        return "one of " + ", ".join(repr(c) for c in self.choices)
+        return self.described or "one of " + ", ".join(repr(c) for c in self.choices)
 
     def convert(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or value not in self.choices:
@@ -551,8 +553,13 @@ def parse_toml(text: str, source: str = "") -> dict:
         raise ScenarioError("", f"malformed TOML: {err}", source=source) from None
     except RecursionError:
         raise ScenarioError("", f"malformed TOML: tables or arrays nested too deeply (at most {MAX_DEPTH} levels)", source=source) from None
-    except ValueError as err:  # e.g. an integer of thousands of digits
-        raise ScenarioError("", f"malformed TOML: {str(err).split(';')[0]}", source=source) from None
+    except ValueError as err:  # an integer of thousands of digits
+        long = re.search(r"[0-9_]{%d,}" % (sys.get_int_max_str_digits() or 4300), text)
+        if long is None:
+            raise ScenarioError("", f"malformed TOML: {str(err).split(';')[0]}", source=source) from None
+        line = text.count("\n", 0, long.start()) + 1
+        raise ScenarioError("", f"malformed TOML: line {line} holds an integer of {len(long.group().replace('_', '')):,} digits; "
+                                f"at most {sys.get_int_max_str_digits():,} are read", source=source) from None
     check_depth(data, source)
     return data
 

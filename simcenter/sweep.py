@@ -40,10 +40,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ._io import atomic_write_bytes, atomic_write_text
+from ._io import atomic_write_bytes
 from .errors import ResumeWarning, SimcenterError
 from .executors import EXECUTORS, chunks
-from .outputs import Inputs, MANIFEST, check_results_dir, read_manifest
+from .outputs import Inputs, check_results_dir, read_manifest, replace_results_files
 from .results import metric_interval, relative_half_width
 from .sweepfile import MAX_POINTS, MAX_RUNS, Precision, SweepSpec, load_sweep
 
@@ -258,9 +258,11 @@ def sweep(
         raise SimcenterError(f"the sweep ended with {len(missing)} of {len(tasks)} runs missing")
     results = _tables(spec, [done[t] for t in tasks])
     if out is not None:
+        files = {}
         for name, df in (("results", results.table), ("summary", results.summary)):
-            atomic_write_bytes(out / f"{name}.parquet", _parquet(df))
-            atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
+            files[f"{name}.parquet"] = _parquet(df)
+            files[f"{name}.csv"] = df.to_csv(index=False).encode("utf-8")
+        replace_results_files(out, files, "--out")
     return results
 
 
@@ -272,10 +274,9 @@ def _start_output(out: Path, spec: SweepSpec) -> Path:
     parts = out / "parts"
     parts.mkdir(parents=True, exist_ok=True)
     if manifest is None:
-        doc = {"simcenter": __version__, "kind": "sweep", "files": [*SWEEP_FILES, "parts"], "fingerprint": spec.fingerprint,
-               "version": __version__, "runs": spec.n_runs}
-        atomic_write_text(out / MANIFEST, json.dumps(doc, indent=2) + "\n")
-    atomic_write_text(out / "sweep.json", spec.text + "\n")
+        manifest = {"simcenter": __version__, "kind": "sweep", "files": [*SWEEP_FILES, "parts"], "fingerprint": spec.fingerprint,
+                    "version": __version__, "runs": spec.n_runs}
+    replace_results_files(out, {"sweep.json": (spec.text + "\n").encode("utf-8")}, "--out", manifest)
     return parts
 
 

@@ -35,6 +35,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ class Bounds(Kind):
         return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 
 
-_METRIC_LIST = ListOf(Choice(*METRICS), 1, len(METRICS), unique=True)
+_METRIC_LIST = ListOf(Choice(*METRICS, described="a metric name ([metrics](metrics.md))"), 1, len(METRICS), unique=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -177,7 +178,8 @@ class Precision:
 
 @dataclass(frozen=True, kw_only=True)
 class SweepFile:
-    """A sweep file (see the module's description)."""
+    """The top level of a sweep file: the base scenario, what every point changes, what
+    varies (`[axes]` or `[lhs]`), how many replications, which metrics are kept."""
 
     base: str = param(Text(4096), unit="-", doc="The base scenario file, relative to the sweep file.")
     replications: int | None = param(Integer(1, 100_000), None, unit="runs", doc="Replications per point (default: the base's `simulation.replications`); not with `[precision]` or an axis over `simulation.replications`.")
@@ -199,6 +201,10 @@ class SweepFile:
                 if m not in kept:
                     raise ScenarioError("precision.metrics", f"{m!r} is not among the sweep's metrics ({', '.join(kept)})", value=m)
         swept = [k for k, _ in (self.axes or self.lhs.ranges)]
+        for key in swept:
+            if key in dict(self.set):
+                section = "axes" if self.axes is not None else "lhs.ranges"
+                raise ScenarioError(f"set.{key}", f"{key!r} is both set for every point and varied in [{section}]; give it in one of them")
         for key, given, what in ((_SEED, self.seed, "seed"), (_REPLICATIONS, self.replications, "replications")):
             if key in swept and given is not None:
                 raise ScenarioError(what, f"give {what} or an axis over {key}, not both (each point would get two)")
@@ -353,5 +359,8 @@ def _expand(sf: SweepFile, base: Scenario, base_path: Path | None, source: str) 
 
 
 def sweep_reference() -> str:
-    """The keys of a sweep file as Markdown tables, generated from the declaration."""
-    return markdown_reference(SweepFile, {"": SweepFile})
+    """The keys of a sweep file as Markdown tables, generated from the declaration (the
+    "Keys" part of docs/reference/sweep-files.md)."""
+    text = markdown_reference(SweepFile, {"": SweepFile})
+    text = text.split("\n", 1)[1].lstrip("\n")  # the top table needs no heading of its own
+    return re.sub(r"^### `(\w+)`", r"### `[\1]`", text, flags=re.M)

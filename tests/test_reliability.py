@@ -147,7 +147,7 @@ def test_overload_without_abandonment_warns_and_stays_bounded(capsys):
 # -- interrupted and failing output --------------------------------------------------------
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupted_run_leaves_no_half_written_file(tmp_path, sig):
     out = tmp_path / "out"
     trace = tmp_path / "trace.csv"
@@ -162,11 +162,16 @@ def test_interrupted_run_leaves_no_half_written_file(tmp_path, sig):
     _, err = proc.communicate(timeout=60)
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and err.strip() == "simcenter: interrupted"
+    elif sig == signal.SIGTERM:  # handled as Ctrl-C is, and said so
+        assert proc.returncode == 143 and err.strip() == "simcenter: interrupted (SIGTERM)"
     else:
         assert proc.returncode == -signal.SIGKILL
-    # the run was stopped before its tables and its trace: none is there, half-written or not
+    # the run was stopped before its tables and its trace: none is there, half-written or not,
+    # and (unless SIGKILL, which no process can handle) no hidden temporary file either
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
     assert not trace.exists()
+    if sig != signal.SIGKILL:
+        assert sorted(p.name for p in tmp_path.iterdir()) == (["out"] if out.exists() else [])
     # and the same command afterwards writes complete tables
     assert main(["run", str(ROOT / "scenarios/erlang_a.toml"), "--set", "simulation.days=1", "--replications", "2", "--out", str(out)]) == 0
     assert len(pd.read_csv(out / "replications.csv")) == 2

@@ -101,6 +101,7 @@ def test_conceded_window_is_validated():
         base.replace({"calendar.after_hours": "conceded", "calendar.concession_window_minutes": 45})
 
 
+@pytest.mark.slow
 def test_management_overrides_cost_concessions_and_morale():
     def run(override):
         return simcenter.simulate(short_spiral(**{"promises.outages": [], "policy.out_of_policy_prob": 0.1, "policy.override_prob": override}))

@@ -3,6 +3,8 @@ scenarios/spiral_recovered.toml stops it, over 26 weeks."""
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a year of a spiralling center, twice (about 35 s)
+
 import simcenter
 from simcenter.results import confidence_interval
 

@@ -29,6 +29,7 @@ def test_flat_simulation_staffing_equals_erlang(patience):
         assert low <= 0.8 <= high
 
 
+@pytest.mark.slow
 def test_failure_demand_needs_more_agents_than_erlang_sees():
     # the plain queue with the field's log-normal handling, redials, and promises of which
     # 20% are broken; five warm-up days so that the repeat contacts reach their steady level

@@ -3,6 +3,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from simcenter import Scenario
 from simcenter.staffing import Target, erlang_plan, evaluate_plan, iterative_plan
 
@@ -10,6 +12,7 @@ ROOT = Path(__file__).parent.parent
 TARGET = Target(0.8, 20.0)
 
 
+@pytest.mark.slow
 def test_iterative_staffing_holds_the_target_through_a_peak():
     s = Scenario.from_file(ROOT / "scenarios/peak.toml")
     isa = iterative_plan(s, TARGET, replications=10)

@@ -85,14 +85,16 @@ def dask_cluster(tmp_path):
     with Client(address, timeout="30s") as client:
         client.wait_for_workers(2, timeout=60)
     yield address, procs
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    # the workers first: with their scheduler gone, they would wait to reconnect
+    for group in (procs[1:], procs[:1]):
+        for p in group:
+            if p.poll() is None:
+                p.terminate()
+        for p in group:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
     logs.close()
 
 

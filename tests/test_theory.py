@@ -47,14 +47,19 @@ def _check(results, exact, measures):
     assert not misses, "; ".join(misses)
 
 
-@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def _cases(names):
+    """The cases as parameters; the 200-agent one (about 15 s each) is in the slow set."""
+    return [pytest.param(c, id=c, marks=[pytest.mark.slow] if c.startswith("200 agents") else []) for c in names]
+
+
+@pytest.mark.parametrize("case", _cases(CASES))
 def test_erlang_a(case):
     n, cph, aht, patience, days, reps = CASES[case]
     results = simcenter.simulate(plain_queue(n, cph, aht, patience, days, reps))
     _check(results, analytic.erlang_a_metrics(n, cph, aht, patience, 20.0), MEASURES)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if "overload" not in c], ids=[c for c in CASES if "overload" not in c])
+@pytest.mark.parametrize("case", _cases([c for c in CASES if "overload" not in c]))
 def test_erlang_c(case):
     n, cph, aht, _, days, reps = CASES[case]
     results = simcenter.simulate(plain_queue(n, cph, aht, None, days, reps))

@@ -71,6 +71,7 @@ def short_spiral(**overrides):
     return base.replace(overrides) if overrides else base
 
 
+@pytest.mark.slow
 def test_more_noncompliance_lowers_morale_and_raises_quits():
     calm = simcenter.simulate(short_spiral(**{"promises.outages": []}))
     broken = simcenter.simulate(short_spiral())
@@ -80,12 +81,14 @@ def test_more_noncompliance_lowers_morale_and_raises_quits():
     assert _separated(calm, broken, "aggressions")
 
 
+@pytest.mark.slow
 def test_more_empowerment_raises_morale():
     bound = simcenter.simulate(short_spiral(**{"recovery.empowerment": 0.0}))
     free = simcenter.simulate(short_spiral(**{"recovery.empowerment": 0.9}))
     assert _separated(bound, free, "morale_mean")
 
 
+@pytest.mark.slow
 def test_longer_hiring_delay_lowers_headcount():
     quick = simcenter.simulate(short_spiral(**{"workforce.hiring_delay_days": 7}))
     slow = simcenter.simulate(short_spiral(**{"workforce.hiring_delay_days": 60}))

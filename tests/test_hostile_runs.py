@@ -1,0 +1,21 @@
+"""The hostile corpus, part 2: no valid scenario runs forever or blows up memory, no input
+that cannot answer hangs a command, a signal leaves no file or process behind, and the
+smaller promises (the harness and its promise: tests/hostile_harness.py; the cases:
+tests/hostile/cases.toml)."""
+
+import pytest
+
+from .hostile_harness import CASES, check_case, make_results
+
+CLASSES_HERE = ("endless", "memory", "hang", "leftovers", "smaller")
+HERE = [case for case in CASES if case["class"] in CLASSES_HERE]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    return make_results(tmp_path_factory.mktemp("made"))
+
+
+@pytest.mark.parametrize("case", HERE, ids=[c["name"] for c in HERE])
+def test_hostile_case(case, tmp_path, made):
+    check_case(case, tmp_path, made)
