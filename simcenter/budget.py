@@ -97,9 +97,9 @@ class Estimate:
         """Two lines for ``validate``: contacts, memory and time."""
         seconds = self.run_seconds(replications, workers)
         return (f"estimate per replication: about {_count(self.contacts)} contacts (at most {_count(self.contacts_bound)}), "
-                f"{self.intervals:,} intervals, at most {_count(self.waiting_peak)} waiting at once\n"
+                f"{self.intervals:,} intervals, a pile-up of at most {_count(self.waiting_peak)} callers where the load exceeds the agents\n"
                 f"estimate for {replications} replication{'s' if replications != 1 else ''}: memory about "
-                f"{_mb(self.run_memory(replications))}, duration about {_duration(seconds)} ({duration_class(seconds)})")
+                f"{_mb(self.run_memory(replications))}, duration about {duration_text(seconds)} (a run of {duration_class(seconds)})")
 
 
 def _count(x: float) -> str:
@@ -116,7 +116,8 @@ def _mb(x: float) -> str:
     return f"{x / 2**30:,.1f} GB" if x >= 2**30 else f"{x / 2**20:,.0f} MB"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration for a message: "1 s", "40 s", "12 min", "3.5 h", "2.0 days"."""
     if seconds < 1:
         return "1 s"
     if seconds < 120:
@@ -488,7 +489,7 @@ def check_run(scenario, replications: int, est: Estimate | None = None) -> Estim
     seconds = est.run_seconds(replications)
     if seconds > 7 * 86_400:
         raise SimcenterError(
-            f"simulation.replications: {replications:,} replications would take about {_duration(seconds)} on this machine "
+            f"simulation.replications: {replications:,} replications would take about {duration_text(seconds)} on this machine "
             "(more than a week); run fewer, or shorten simulation.days"
         )
     return est

@@ -264,13 +264,34 @@ def cmd_sweep(args) -> int:
 def cmd_validate(args) -> int:
     from .budget import check_run, estimate
 
+    from .schema import read_toml
+
+    data = read_toml(Path(args.file), "scenario file")
+    if "base" in data and ("axes" in data or "lhs" in data) and "simulation" not in data:
+        return _validate_sweep(args)
     scenario = _load(args)
     reps = scenario.simulation.replications
     est = estimate(scenario)
     print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days + {scenario.simulation.warmup_days} warm-up, "
-          f"{len(scenario.contact_types)} contact type(s), about {est.first_contacts:,.0f} first contacts per replication)")
+          f"{len(scenario.contact_types)} contact type(s), about {est.first_contacts:,.0f} first contacts per replication, warm-up included)")
     print(est.describe(reps))
     check_run(scenario, reps, est)
+    return 0
+
+
+def _validate_sweep(args) -> int:
+    """``validate`` on a sweep file: check it (base, every point) and estimate its runs."""
+    from .budget import duration_class, duration_text
+    from .sweep import estimate_sweep, load_sweep
+
+    if args.set:
+        raise SimcenterError(f"{args.file} is a sweep file; --set applies to scenarios (put the change in its [set] table)")
+    spec = load_sweep(args.file)
+    contacts, seconds = estimate_sweep(spec)
+    print(f"{args.file}: valid sweep ({len(spec.points):,} points over {', '.join(spec.parameters)}; "
+          f"{sum(spec.point_replications):,} runs)")
+    print(f"estimate for the sweep: about {contacts:,.0f} contacts, {duration_text(seconds)} of computing on one core "
+          f"(a sweep of {duration_class(seconds)})")
     return 0
 
 
@@ -497,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.set_defaults(func=cmd_sweep)
 
-    v = sub.add_parser("validate", help="check a scenario file")
+    v = sub.add_parser("validate", help="check a scenario or sweep file; print the estimated contacts, memory and duration of its runs")
     scenario_args(v)
     v.set_defaults(func=cmd_validate)
 

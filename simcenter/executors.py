@@ -123,6 +123,7 @@ def _serial(workers: int, scheduler: str | None):
 def _process_pool(workers: int, scheduler: str | None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     # Workers fork from a clean server process that has imported simcenter once: no fork of
     # this (possibly threaded) process, and no re-import of numpy, pandas and scipy per worker.
@@ -131,9 +132,14 @@ def _process_pool(workers: int, scheduler: str | None):
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=watch_parent, initargs=(os.getpid(),))
 
     def run_pool(tasks, scenarios, seeds, metrics, finished, tag=""):
-        futures = [pool.submit(run_chunk, chunk, *_parts(chunk, scenarios, seeds), metrics) for chunk in tasks]
-        for future in as_completed(futures):
-            finished(future.result())
+        try:
+            futures = [pool.submit(run_chunk, chunk, *_parts(chunk, scenarios, seeds), metrics) for chunk in tasks]
+            for future in as_completed(futures):
+                finished(future.result())
+        except BrokenProcessPool:
+            raise RunFailure("the process pool's workers stopped before their runs ended (killed, or out of memory); from a Python "
+                             'script, call simcenter.sweep() under `if __name__ == "__main__":` as multiprocessing requires, '
+                             'or use executor="serial"') from None
 
     try:
         yield run_pool

@@ -194,9 +194,10 @@ def read_manifest(directory: Path) -> dict | None:
         raise SimcenterError(f"{str(path)!r} is not a simcenter manifest; choose another directory")
     data.setdefault("kind", "sweep")
     hashes = data.get("sha256", {})
-    if not isinstance(data.get("files", []), list) or not isinstance(hashes, dict) or not all(
+    files = data.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files) or not isinstance(hashes, dict) or not all(
             isinstance(v, list) and all(isinstance(h, str) for h in v) for v in hashes.values()):
-        raise SimcenterError(f"{str(path)!r} is damaged (its file list is not a list); choose another directory")
+        raise SimcenterError(f"{str(path)!r} is damaged (its list of files is not a list of names); choose another directory")
     return data
 
 

@@ -136,7 +136,8 @@ def _read_parts(parts: Path, spec: SweepSpec) -> tuple[dict, int]:
         try:
             rows = _read_part(path, spec)
         except ValueError as err:
-            warnings.warn(f"{path} is damaged ({err}); its runs are run again", ResumeWarning, stacklevel=3)
+            warnings.warn(f"{path} is damaged ({err}); it is left alone and its rows are not used (runs no other part holds "
+                          "are run again)", ResumeWarning, stacklevel=3)
             continue
         clash = [r for r in rows if (r["run_id"], r["replication"]) in done and done[(r["run_id"], r["replication"])] != r]
         if clash:
@@ -156,9 +157,11 @@ def _check_out(out: Path, spec: SweepSpec, resume: bool, inputs: Inputs | None) 
     if manifest is None:
         return
     if not resume:
-        raise SimcenterError(f"--out {str(out)!r} already holds a sweep; add --resume to finish it, or choose another directory")
+        raise SimcenterError(f"--out {str(out)!r} already holds a sweep; add --resume to finish it (a finished sweep only has its "
+                             "tables written again), or choose another directory")
     if manifest.get("fingerprint") != spec.fingerprint:
-        raise SimcenterError(f"--out {str(out)!r} holds results of a different sweep (the sweep file changed); refusing to mix them")
+        raise SimcenterError(f"--out {str(out)!r} holds results of a different sweep (the sweep file or its base scenario changed); "
+                             "refusing to mix them: choose another directory")
     if manifest.get("version") != __version__:
         raise SimcenterError(
             f"--out {str(out)!r} was written by simcenter {manifest.get('version')}, this is {__version__}; refusing to mix results"
@@ -167,15 +170,23 @@ def _check_out(out: Path, spec: SweepSpec, resume: bool, inputs: Inputs | None) 
         raise SimcenterError(f"--out {str(out)!r}: parts is not a directory; choose another directory")
 
 
-def _announce(spec: SweepSpec, executor: str, workers: int) -> None:
-    from .budget import duration_class, estimate
+def estimate_sweep(spec: SweepSpec) -> tuple[float, float]:
+    """The contacts and the seconds of computing (on one core) of all the sweep's runs,
+    from the estimates of up to 50 of its points."""
+    from .budget import estimate
 
-    per_point = [estimate(sc) for _, sc in spec.points[:: max(1, len(spec.points) // 50)]]
-    seconds = sum(e.seconds for e in per_point) / len(per_point) * spec.n_runs
-    contacts = sum(e.contacts for e in per_point) / len(per_point) * spec.n_runs
+    sample = [estimate(sc) for _, sc in spec.points[:: max(1, len(spec.points) // 50)]]
+    runs = sum(spec.point_replications)
+    return sum(e.contacts for e in sample) / len(sample) * runs, sum(e.seconds for e in sample) / len(sample) * runs
+
+
+def _announce(spec: SweepSpec, executor: str, workers: int) -> None:
+    from .budget import duration_class, duration_text
+
+    contacts, seconds = estimate_sweep(spec)
     share = 1 if executor == "serial" else workers
-    print(f"{spec.describe()}: about {contacts:,.0f} contacts in all; about {seconds / share / 60:,.1f} min of computing on "
-          f"{share} worker{'s' if share != 1 else ''} ({duration_class(seconds / share)})", file=sys.stderr)
+    print(f"{spec.describe()}: about {contacts:,.0f} contacts in all; about {duration_text(seconds / share)} of computing on "
+          f"{share} worker{'s' if share != 1 else ''} (a sweep of {duration_class(seconds / share)})", file=sys.stderr)
 
 
 def sweep(

@@ -169,9 +169,23 @@ def test_validate_prints_contacts_memory_and_duration(capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "contacts" in out and "at most" in out and "memory about" in out and "duration about" in out
-    assert any(word in out for word in ("(seconds)", "(minutes)", "(hours)", "(days)"))
+    assert any(f"(a run of {word})" in out for word in ("seconds", "minutes", "hours", "days"))
     est = estimate(Scenario.from_file(path))
     assert math.isclose(est.first_contacts, Scenario.from_file(path).expected_first_contacts())
+
+
+def test_validate_checks_a_sweep_file_and_estimates_it(capsys, tmp_path):
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "scenarios/sweep_noncompliance.toml"
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "valid sweep (6 points over" in out and "18 runs" in out and "contacts" in out and "(a sweep of" in out
+    (tmp_path / "noncompliance.toml").write_bytes((path.parent / "noncompliance.toml").read_bytes())
+    bad = tmp_path / "bad.toml"
+    bad.write_text(path.read_text(encoding="utf-8").replace("replications = 3", "replications = 0"), encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    assert "replications" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name, policy", [("baseline", None), ("noncompliance", None), ("callback_conflict", "inbound_first"),
