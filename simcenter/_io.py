@@ -96,7 +96,7 @@ def check_replaceable(path: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     check_replaceable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), file_mode())

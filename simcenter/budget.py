@@ -55,6 +55,15 @@ MAX_CONTACT_BOUND = 1_000_000_000
 MAX_WAITING = 2_000_000
 #: Everything in flight at once: waiting callers, pending redials, promises, callbacks.
 MAX_IN_FLIGHT = 5_000_000
+#: Agents coming on duty in one replication (about 1.6 us each: a plan of 10^5 agents that
+#: comes and goes every half hour for a year is billions).
+MAX_AGENT_STARTS = 50_000_000
+#: Days of employed agents in one replication (agents as people: about 10 us each).
+MAX_AGENT_DAYS = 10_000_000
+SECONDS_PER_AGENT_START = 1.6e-6
+SECONDS_PER_AGENT_DAY = 10e-6
+BYTES_PER_AGENT = 64.0
+BYTES_PER_EMPLOYED_AGENT = 1024.0
 
 #: Measured costs (benchmarks/, this kind of 2-core machine), rounded up.
 SECONDS_PER_CONTACT = 15e-6
@@ -81,6 +90,8 @@ class Estimate:
     driver: str  # what multiplies the contacts most, in words
     driver_field: str  # the field to change to tame it
     in_flight_field: str  # the field that keeps most work pending
+    agent_starts: float = 0.0  # agents coming on duty over the horizon (each is a process of the engine)
+    agent_days: float = 0.0  # days of employed agents (agents as people: each is updated daily)
 
     def run_seconds(self, replications: int, workers: int = 1) -> float:
         return self.seconds * math.ceil(replications / max(1, workers))
@@ -392,11 +403,18 @@ def estimate(scenario) -> Estimate:
     counters = len(COUNTERS)
     memory = PROCESS_BYTES + intervals * counters * BYTES_PER_COUNTER_CELL + in_flight * BYTES_PER_IN_FLIGHT
     reported = sim.days * ipd
+    # the agents: each coming on duty is a process of the engine; agents as people are updated daily
+    staff = _staff_week(scenario, days)
+    starts = float(np.maximum(0.0, np.diff(staff, prepend=0.0)).sum()) * scenario.total_days / days
+    wf = scenario.workforce
+    employed = float(max(wf.headcount, wf.target_headcount or 0)) if wf.enabled else 0.0
+    agent_days = employed * scenario.total_days
+    memory += float(staff.max(initial=0.0)) * BYTES_PER_AGENT + employed * BYTES_PER_EMPLOYED_AGENT
     cost = SECONDS_PER_CONTACT * (1.5 if scenario.has_promises else 1.0) * (1.6 if scenario.workforce.enabled else 1.0)
-    seconds = contacts * cost + intervals * counters * 2e-7
+    seconds = contacts * cost + intervals * counters * 2e-7 + starts * SECONDS_PER_AGENT_START + agent_days * SECONDS_PER_AGENT_DAY
     driver, field = _driver(scenario, needs_worst, redials_worst)
     return Estimate(first, contacts, bound, intervals, reported, peak, in_flight, memory, reported * counters * 8.0, seconds, driver,
-                    field, in_flight_field)
+                    field, in_flight_field, starts, agent_days)
 
 
 def _closed_share(scenario) -> float:
@@ -462,6 +480,20 @@ def check(scenario) -> Estimate:
             f"{why} about {est.waiting_peak:.3g} callers would be waiting at once (the limit is {MAX_WAITING:.0e}); "
             "staff for the load or give the callers a shorter patience",
             value=est.waiting_peak,
+        )
+    if est.agent_starts > MAX_AGENT_STARTS:
+        raise ScenarioError(
+            "agents.staffing",
+            f"about {est.agent_starts:.3g} agents come on duty over {scenario.total_days:,} days (agents.staffing x agents.scale, "
+            f"every time the plan rises); the limit is {MAX_AGENT_STARTS:.0e} per replication: plan fewer agents or fewer days",
+            value=est.agent_starts,
+        )
+    if est.agent_days > MAX_AGENT_DAYS:
+        raise ScenarioError(
+            "workforce.headcount",
+            f"{scenario.workforce.headcount:,} agents as people over {scenario.total_days:,} days are {est.agent_days:.3g} agent-days "
+            f"to follow; the limit is {MAX_AGENT_DAYS:.0e} per replication: fewer agents or fewer days",
+            value=est.agent_days,
         )
     if est.in_flight_peak > MAX_IN_FLIGHT:
         raise ScenarioError(

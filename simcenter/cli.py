@@ -98,15 +98,19 @@ def _distinct(outputs: list) -> None:
     """Refuse two outputs of one command that would write the same file: ``outputs`` are
     (option, path, names) with ``names`` the files of a results directory, or None for a file."""
     seen: dict[str, str] = {}
+    directories = {os.path.realpath(path): flag for flag, path, names in outputs if path and names is not None}
     for flag, path, names in outputs:
         if not path:
             continue
         files = [os.path.join(path, n) for n in names] if names is not None else [path]
         for f in files:
-            key = os.path.normpath(os.path.abspath(f))
+            key = os.path.realpath(f)  # links resolved: two names of one file are one file
             if key in seen and seen[key] != flag:
                 raise SimcenterError(f"{flag} and {seen[key]} would both write {f!r}; give them different places")
             seen[key] = flag
+        if names is None and os.path.dirname(os.path.realpath(path)) in directories:
+            raise SimcenterError(f"{flag} {path!r} lies in the results directory of {directories[os.path.dirname(os.path.realpath(path))]}, "
+                                 "which holds only the files simcenter writes there; put it beside the directory instead")
 
 
 def cmd_run(args) -> int:
@@ -117,6 +121,8 @@ def cmd_run(args) -> int:
     from .trace import AGENT_TRACE_FILE, TRACE_FILE
 
     scenario = _load(args)
+    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications"),
+                        ("--precision", args.precision, "simulation.replications")))
     _check_int("--replications", args.replications, 1, 100_000)
     _check_int("--seed", args.seed, 0, 2**63 - 1)
     if args.precision is not None:
@@ -148,7 +154,7 @@ def cmd_run(args) -> int:
     if args.precision is not None:
         from .experiment import simulate_to_precision
 
-        metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else ["service_level", "asa_s"]
+        metrics = _metric_list(args.metrics, "--metrics") or ["service_level", "asa_s"]
         results, achieved = simulate_to_precision(
             scenario, args.precision, metrics, max_replications=args.max_replications, seed=args.seed
         )
@@ -206,11 +212,17 @@ def cmd_compare(args) -> int:
 
     _check_int("--replications", args.replications, 2, 100_000)
     _check_int("--seed", args.seed, 0, 2**63 - 1)
+    for flag, extra in (("--a", args.set_a), ("--b", args.set_b)):
+        for key in ("simulation.seed", "simulation.replications"):
+            if key in _overrides(extra, flag):
+                raise SimcenterError(f"{flag} {key}: A and B share their seed and replications (common random numbers); "
+                                     "give --seed or --replications for both")
+    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
     a = load(args.a, args.set_a, "--a")
     b = load(args.b or args.a, args.set_b, "--b")
     if a == b:
         raise SimcenterError("the two scenarios are identical; give a second file or --b KEY=VALUE")
-    metrics = [m.strip() for m in args.metrics.split(",")] if args.metrics else None
+    metrics = _metric_list(args.metrics, "--metrics")
     table = compare(a, b, replications=args.replications, seed=args.seed, metrics=metrics)
     if args.json:
         print(table.to_json(orient="records", indent=2))
@@ -361,6 +373,7 @@ def cmd_staff(args) -> int:
     from .staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
 
     scenario = _load(args)
+    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
     level, seconds = _parse_target(args.target)
     if args.max_abandon is not None and not 0 < args.max_abandon < 1:
         raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
@@ -405,6 +418,38 @@ def cmd_staff(args) -> int:
     return 0
 
 
+def _saved_target(args, results) -> float:
+    """The level of ``--target LEVEL/SECONDS`` for saved results, whose service level was
+    measured at the scenario's ``service_level.target_s``: other seconds are refused, not
+    silently replaced by those."""
+    if not args.target:
+        return 0.8
+    level, seconds = _parse_target(args.target)
+    measured = results.scenario.service_level.target_s
+    if seconds != measured:
+        raise SimcenterError(f"--target {args.target}: these results measured the service level within {measured:g} s; "
+                             f"give --target {level:g}/{measured:g} (other seconds need the runs again)")
+    return level
+
+
+def _metric_list(text: str | None, flag: str) -> list[str] | None:
+    """The metrics named in ``flag``, comma-separated; None when not given."""
+    if text is None:
+        return None
+    names = [m.strip() for m in text.split(",")]
+    if not all(names) or len(set(names)) != len(names):
+        raise SimcenterError(f"{flag} {text!r}: give metric names separated by commas, each once")
+    return names
+
+
+def _given_twice(args, pairs) -> None:
+    """Refuse an option given beside a --set of the same key (one of the two would be dropped)."""
+    keys = _overrides(getattr(args, "set", None), "--set")
+    for flag, value, key in pairs:
+        if value is not None and key in keys:
+            raise SimcenterError(f"{flag} and --set {key} both set it; give one")
+
+
 def cmd_plot(args) -> int:
     from .outputs import Inputs, check_file
     from .plots import PLOT_FILE, save
@@ -413,7 +458,7 @@ def cmd_plot(args) -> int:
     inputs = Inputs(args.results)
     check_file(args.output, PLOT_FILE, "-o", inputs)
     results = load_results(args.results)
-    target = _parse_target(args.target)[0] if args.target else 0.8
+    target = _saved_target(args, results)
     fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target)
     print(save(fig, Path(args.output), inputs))
     return 0
@@ -427,7 +472,7 @@ def cmd_report(args) -> int:
     inputs = Inputs(args.results)
     out = check_file(args.output, REPORT_FILE, "-o", inputs)
     results = load_results(args.results)
-    target = _parse_target(args.target)[0] if args.target else 0.8
+    target = _saved_target(args, results)
     page = html_report(results, target=target)
     check_file(out, REPORT_FILE, "-o", inputs)
     atomic_write_text(out, page)
@@ -663,7 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_stdout()
         return 0
     except OSError as err:  # the machine, not the input: a full disk, a file gone
-        where = f" ({err.filename})" if err.filename else ""
+        where = f" ({str(err.filename)!r})" if err.filename else ""
         print(f"simcenter: error: {err.strerror or err}{where}", file=sys.stderr)
         return 1
     except MemoryError:

@@ -45,7 +45,7 @@ MANIFEST = "manifest.json"
 #: The least free space a result needs beside what it is expected to take.
 MIN_FREE_BYTES = 16 * 2**20
 #: Hidden temporary names simcenter itself uses while writing (atomic writes, traces).
-_OUR_TEMPORARY = re.compile(r"^\..+\.(?:[A-Za-z0-9_]{8}\.tmp|partial)$")
+_OUR_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.(?:tmp|partial)$")
 
 
 def _show(path: Path | str) -> str:

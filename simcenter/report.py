@@ -143,6 +143,10 @@ def load_results(path: str | Path) -> SavedResults:
         by_interval = _read(path, "by_interval", {"day": "int", "weekday": WEEKDAYS, "interval": "int", "start": "text", "metric": metric,
                                                   **dict.fromkeys(_NUMBERS, "number")})
         by_day = _read(path, "by_day", {"day": "int", "weekday": WEEKDAYS, "metric": metric, **dict.fromkeys(_NUMBERS, "number")})
+        for name, table in (("by_interval", by_interval), ("by_day", by_day)):  # every metric, for every interval or day
+            rows = table.groupby("metric").size()
+            if set(rows.index) != set(summary.metric) or rows.nunique() > 1:
+                raise _bad(path / name, "its metrics do not each have a row for every interval (or day)")
         return SavedResults("run", path, scenario, summary, (), by_interval, by_day)
     raise SimcenterError(f"{str(path)!r} holds neither a sweep (sweep.json) nor a run (scenario.toml)")
 

@@ -166,8 +166,8 @@ def _check_out(out: Path, spec: SweepSpec, resume: bool, inputs: Inputs | None) 
         raise SimcenterError(
             f"--out {str(out)!r} was written by simcenter {manifest.get('version')}, this is {__version__}; refusing to mix results"
         )
-    if (out / "parts").exists() and not (out / "parts").is_dir():
-        raise SimcenterError(f"--out {str(out)!r}: parts is not a directory; choose another directory")
+    if (out / "parts").is_symlink() or (out / "parts").exists() and not (out / "parts").is_dir():
+        raise SimcenterError(f"--out {str(out)!r}: parts is not a directory of its own (a file or a link); choose another directory")
 
 
 def estimate_sweep(spec: SweepSpec) -> tuple[float, float]:

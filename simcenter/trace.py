@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -84,18 +85,23 @@ class TraceWriter:
         self.chunk = chunk
         self.rows: list[tuple] = []
         self.count = 0
-        self._tmp = self.path.with_name(f".{self.path.name}.partial")
+        self._tmp: Path | None = None  # a new hidden file beside the result, made when the run starts
         self._fh = None
         self._csv = None
         self._pq = None
 
     def __enter__(self) -> "TraceWriter":
         check_file(self.path, self.kind, self.kind.name, self.inputs)
+        # a name of its own, created exclusively (never a file or a link that was already there),
+        # short enough beside a result whose name is as long as the system allows
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name[:64]}.", suffix=".partial", dir=self.path.parent or ".")
+        self._tmp = Path(tmp)
         if self.parquet:
             schema = pa.schema([(c, _TYPES[c]) for c in self.columns], metadata={b"simcenter": self.kind.name.encode()})
-            self._pq = pq.ParquetWriter(str(self._tmp), schema)
+            self._fh = os.fdopen(fd, "wb")
+            self._pq = pq.ParquetWriter(self._fh, schema)
         else:
-            self._fh = open(self._tmp, "w", newline="", encoding="utf-8")
+            self._fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
             self._csv = csv.writer(self._fh)
             self._csv.writerow(self.columns)
         return self

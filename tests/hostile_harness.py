@@ -24,6 +24,7 @@ The setup steps, one string each (paths relative to the case's directory):
     truncate FILE BYTES    FILE cut to BYTES bytes
     append FILE TEXT       TEXT added at the end of FILE
     delete FILE            FILE removed
+    rmtree DIR             DIR and all it holds removed
 
 and two tables, `files` (name = text, TOML escapes allowed) and `binary` (name = hex), for
 files written verbatim. A step, an argument or a file's text may be a list of parts, each a
@@ -125,6 +126,8 @@ def _setup(case: dict, where: Path, made: Path) -> None:
                 f.write(a[1])
         elif op == "delete":
             (where / a[0]).unlink()
+        elif op == "rmtree":
+            shutil.rmtree(where / a[0])
         else:
             raise AssertionError(f"unknown setup step {step!r}")
     for name, text in case.get("files", {}).items():

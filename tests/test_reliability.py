@@ -153,9 +153,11 @@ def test_interrupted_run_leaves_no_half_written_file(tmp_path, sig):
     trace = tmp_path / "trace.csv"
     proc = subprocess.Popen([sys.executable, "-m", "simcenter", "run", str(ROOT / "scenarios/baseline.toml"), "--out", str(out),
                              "--trace", str(trace), "--replications", "4"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    partial = tmp_path / ".trace.csv.partial"  # the trace as it is written; renamed when the run ends
     deadline = time.time() + 60
-    while time.time() < deadline and not (partial.exists() and partial.stat().st_size > 100_000):
+    while time.time() < deadline:  # the trace as it is written, under a hidden name; renamed when the run ends
+        partial = list(tmp_path.glob(".trace.csv.*.partial"))
+        if partial and partial[0].stat().st_size > 100_000:
+            break
         time.sleep(0.02)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(sig)

@@ -125,6 +125,27 @@ def test_no_command_writes_onto_its_input(tmp_path, capsys, monkeypatch, command
     assert not (tmp_path / "o").exists() or (tmp_path / "o").is_symlink()
 
 
+def test_a_trace_never_writes_through_what_waits_under_a_temporary_name(tmp_path, capsys, monkeypatch):
+    """The trace is written under a hidden name of its own, created exclusively: a file or a
+    link already there under any such name (even one pointing at the scenario) is left alone."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(HOSTILE / "small.toml", "scenario.toml")
+    Path("notes.txt").write_text("precious\n")
+    for name in (".trace.csv.partial", ".t.parquet.partial"):
+        os.symlink("notes.txt", name)
+    os.symlink("scenario.toml", ".agents.csv.partial")
+    before = {p: p.read_bytes() for p in (Path("notes.txt"), Path("scenario.toml"))}
+    assert main(["run", "scenario.toml", "--trace", "trace.csv"]) == 0
+    assert main(["run", "scenario.toml", "--trace", "t.parquet"]) == 0
+    assert {p: p.read_bytes() for p in before} == before
+    assert pd.read_csv("trace.csv").shape[0] > 1000 and pd.read_parquet("t.parquet").shape[0] > 1000
+    assert all(Path(n).is_symlink() for n in (".trace.csv.partial", ".t.parquet.partial", ".agents.csv.partial"))
+    long = "a" * 250 + ".csv"  # as long as a name may be: the temporary name beside it still fits
+    assert main(["run", "scenario.toml", "--trace", long]) == 0
+    assert Path(long).stat().st_size > 1000
+    capsys.readouterr()
+
+
 # -- the user's environment ----------------------------------------------------------------
 
 
