@@ -192,7 +192,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def _session_processes(sid: int) -> list[int]:
+def session_processes(sid: int) -> list[int]:
     """Processes still alive in the session the command was started in."""
     left = []
     for entry in os.listdir("/proc"):
@@ -247,7 +247,7 @@ def _run(args: list[str], where: Path, case: dict) -> tuple[int, str, str, float
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - started
     deadline = time.monotonic() + SECONDS
-    while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in left:
         os.kill(pid, signal.SIGKILL)

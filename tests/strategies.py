@@ -179,3 +179,25 @@ def any_scenario_data(draw):
         data["calendar"]["after_hours"] = "conceded"
         data["calendar"]["concession_window_minutes"] = minutes * draw(st.integers(1, 2))
     return data
+
+
+def mangle(data, text: str, keys, values, new_values=()) -> str:
+    """``text`` (a TOML file) with one line dropped, doubled, replaced by random text,
+    a ``key = value`` line inserted (from ``keys`` and ``values``), or, with
+    ``new_values``, the value of a line replaced by one of them."""
+    lines = text.splitlines()
+    i = data.draw(st.integers(0, len(lines) - 1))
+    action = data.draw(st.sampled_from(["drop", "dup", "edit", "insert", *(["value"] if new_values else [])]))
+    if action == "drop":
+        del lines[i]
+    elif action == "dup":
+        lines.insert(i, lines[i])
+    elif action == "edit":
+        lines[i] = data.draw(st.text(max_size=40))
+    elif action == "insert":
+        lines.insert(i, f"{data.draw(st.sampled_from(list(keys)))} = {data.draw(st.sampled_from(list(values)))}")
+    else:
+        key, sep, _ = lines[i].partition("=")
+        if sep:
+            lines[i] = f"{key}= {data.draw(st.sampled_from(list(new_values)))}"
+    return "\n".join(lines)

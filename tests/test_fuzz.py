@@ -27,6 +27,8 @@ from simcenter.cli import main
 from simcenter.report import applicable_kinds, figure, html_report, load_results
 from simcenter.sweep import load_sweep
 
+from .strategies import mangle
+
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).parent.parent
@@ -91,26 +93,12 @@ def test_random_sweep_files_are_valid_or_a_clean_error(folder, text):
 @FUZZ
 @given(data=st.data())
 def test_mangled_sweep_files_are_valid_or_a_clean_error(folder, data):
-    lines = SWEEP.splitlines()
-    i = data.draw(st.integers(0, len(lines) - 1))
-    action = data.draw(st.sampled_from(["drop", "dup", "edit", "insert", "value"]))
-    if action == "drop":
-        del lines[i]
-    elif action == "dup":
-        lines.insert(i, lines[i])
-    elif action == "edit":
-        lines[i] = data.draw(st.text(max_size=40))
-    elif action == "insert":
-        key = data.draw(st.sampled_from([*SWEEP_KEYS, *(f'"{p}"' for p in PARAMS)]))
-        value = data.draw(st.sampled_from(["-1", "0", "1e308", "nan", "inf", "true", '"x"', "[]", "{}", "[1, 1]", "[[1]]",
-                                           "{ start = 1, stop = 5, num = 3 }", "{ start = 0, stop = 1e300, step = 1e-300 }",
-                                           "{ start = 1, stop = 2 }", "[7, 8.5]", '["a", 2]', "9" * 30]))
-        lines.insert(i, f"{key} = {value}")
-    else:
-        key, sep, _ = lines[i].partition("=")
-        if sep:
-            lines[i] = f"{key}= {data.draw(st.sampled_from(['-3', '0', '2.5', '1e12', 'true', '[]', '[1e400]', '{}', 'nan']))}"
-    _load_text(folder, "\n".join(lines))
+    text = mangle(data, SWEEP, [*SWEEP_KEYS, *(f'"{p}"' for p in PARAMS)],
+                  ["-1", "0", "1e308", "nan", "inf", "true", '"x"', "[]", "{}", "[1, 1]", "[[1]]",
+                   "{ start = 1, stop = 5, num = 3 }", "{ start = 0, stop = 1e300, step = 1e-300 }",
+                   "{ start = 1, stop = 2 }", "[7, 8.5]", '["a", 2]', "9" * 30],
+                  ["-3", "0", "2.5", "1e12", "true", "[]", "[1e400]", "{}", "nan"])
+    _load_text(folder, text)
 
 
 @FUZZ

@@ -20,6 +20,8 @@ from simcenter.cli import main
 from simcenter.errors import OverloadWarning
 from simcenter.scenario import parse_override
 
+from .strategies import mangle
+
 ROOT = Path(__file__).parent.parent
 BAD_SWEEPS = sorted((ROOT / "tests/bad_inputs/sweeps").glob("*.toml"))
 
@@ -85,20 +87,7 @@ def test_random_text_is_a_clean_error(text):
 @FUZZ
 @given(st.data())
 def test_mangled_scenarios_are_valid_or_a_clean_error(data):
-    lines = VALID.splitlines()
-    i = data.draw(st.integers(0, len(lines) - 1))
-    action = data.draw(st.sampled_from(["drop", "dup", "edit", "insert"]))
-    if action == "drop":
-        del lines[i]
-    elif action == "dup":
-        lines.insert(i, lines[i])
-    elif action == "edit":
-        lines[i] = data.draw(st.text(max_size=40))
-    else:
-        key = data.draw(st.sampled_from(["days", "mean_s", "staffing", "x"]))
-        value = data.draw(st.sampled_from(["-1", "1e12", "nan", "inf", "true", '"08:00"', "[]", "{}"]))
-        lines.insert(i, f"{key} = {value}")
-    _loads_cleanly("\n".join(lines))
+    _loads_cleanly(mangle(data, VALID, ["days", "mean_s", "staffing", "x"], ["-1", "1e12", "nan", "inf", "true", '"08:00"', "[]", "{}"]))
 
 
 @FUZZ

@@ -24,22 +24,11 @@ from simcenter import Scenario, simulate
 from simcenter.cli import main
 from simcenter.report import load_results
 
+from .hostile_harness import session_processes
+
 ROOT = Path(__file__).parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 PY = [sys.executable, "-m", "simcenter"]
-
-
-def _in_session(sid: int) -> list[int]:
-    left = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                left.append(int(entry))
-    return left
 
 
 def _long_sweep(where: Path) -> Path:
@@ -61,11 +50,11 @@ def test_killing_a_sweep_leaves_no_process(tmp_path, sig, executor):
     while time.monotonic() < deadline and not list((tmp_path / "out" / "parts").glob("part-*.parquet")):
         assert proc.poll() is None, proc.stderr.read().decode()
         time.sleep(0.05)
-    assert len(_in_session(proc.pid)) >= 3, "the workers should be running"  # command + at least two workers
+    assert len(session_processes(proc.pid)) >= 3, "the workers should be running"  # command + at least two workers
     proc.send_signal(sig)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while (left := _in_session(proc.pid)) and time.monotonic() < deadline:
+    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in left:
         os.kill(pid, signal.SIGKILL)
