@@ -76,10 +76,11 @@ def _overrides(texts: list | None, flag: str) -> dict:
     return overrides
 
 
-def _load(args):
+def _load(args, data: dict | None = None):
+    """The scenario of ``args.file`` (or of ``data`` already read from it) with --set applied."""
     from .scenario import Scenario
 
-    scenario = Scenario.from_file(args.file)
+    scenario = Scenario.from_file(args.file) if data is None else Scenario.from_toml_data(data, source=str(args.file))
     overrides = _overrides(args.set, "--set")
     if overrides:
         try:
@@ -281,7 +282,7 @@ def cmd_validate(args) -> int:
     data = read_toml(Path(args.file), "scenario file")
     if "base" in data and ("axes" in data or "lhs" in data) and "simulation" not in data:
         return _validate_sweep(args)
-    scenario = _load(args)
+    scenario = _load(args, data)
     reps = scenario.simulation.replications
     est = estimate(scenario)
     print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days + {scenario.simulation.warmup_days} warm-up, "

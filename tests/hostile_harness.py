@@ -77,6 +77,11 @@ def _simcenter(args: list[str], cwd: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def cases_of(*classes: str) -> list:
+    """The corpus's cases of these classes, as pytest parameters named by the cases."""
+    return [pytest.param(case, id=case["name"]) for case in CASES if case["class"] in classes]
+
+
 def make_results(where: Path) -> Path:
     """Real results, made once per test file: a run, a run with agents as people, a sweep."""
     for name in ("small.toml", "workforce.toml", "sweep.toml"):

@@ -4,10 +4,7 @@ tests/hostile_harness.py; the cases: tests/hostile/cases.toml)."""
 
 import pytest
 
-from .hostile_harness import CASES, check_case, make_results
-
-CLASSES_HERE = ("overwrite", "ignored", "traceback")
-HERE = [case for case in CASES if case["class"] in CLASSES_HERE]
+from .hostile_harness import CASES, cases_of, check_case, make_results
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +12,7 @@ def made(tmp_path_factory):
     return make_results(tmp_path_factory.mktemp("made"))
 
 
-@pytest.mark.parametrize("case", HERE, ids=[c["name"] for c in HERE])
+@pytest.mark.parametrize("case", cases_of("overwrite", "ignored", "traceback"))
 def test_hostile_case(case, tmp_path, made):
     check_case(case, tmp_path, made)
 

@@ -5,10 +5,7 @@ tests/hostile/cases.toml)."""
 
 import pytest
 
-from .hostile_harness import CASES, check_case, make_results
-
-CLASSES_HERE = ("endless", "memory", "hang", "leftovers", "smaller")
-HERE = [case for case in CASES if case["class"] in CLASSES_HERE]
+from .hostile_harness import cases_of, check_case, make_results
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +13,6 @@ def made(tmp_path_factory):
     return make_results(tmp_path_factory.mktemp("made"))
 
 
-@pytest.mark.parametrize("case", HERE, ids=[c["name"] for c in HERE])
+@pytest.mark.parametrize("case", cases_of("endless", "memory", "hang", "leftovers", "smaller"))
 def test_hostile_case(case, tmp_path, made):
     check_case(case, tmp_path, made)

@@ -31,11 +31,16 @@ HOSTILE = ROOT / "tests" / "hostile"
 PY = [sys.executable, "-m", "simcenter"]
 
 
-def _long_sweep(where: Path) -> Path:
+def _sweep_file(where: Path, body: str, name: str = "s.toml") -> Path:
+    """A sweep file ``name`` over a copy of tests/hostile/small.toml, both in ``where``."""
     shutil.copy(HOSTILE / "small.toml", where / "scenario.toml")
-    (where / "long.toml").write_text('base = "scenario.toml"\nreplications = 4\n[set]\n"simulation.days" = 3\n'
-                                     '[axes]\n"agents.staffing" = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n', encoding="utf-8")
-    return where / "long.toml"
+    (where / name).write_text('base = "scenario.toml"\n' + body, encoding="utf-8")
+    return where / name
+
+
+def _long_sweep(where: Path) -> Path:
+    return _sweep_file(where, 'replications = 4\n[set]\n"simulation.days" = 3\n'
+                              '[axes]\n"agents.staffing" = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n', "long.toml")
 
 
 @pytest.mark.parametrize("executor", [["--workers", "2"], ["--dask-local", "2"]], ids=["pool", "dask-local"])
@@ -191,10 +196,7 @@ def test_results_of_any_name_are_valid_toml(tmp_path, capsys, name):
 
 
 def test_resume_names_each_damaged_part_and_redoes_its_runs(tmp_path, capsys):
-    shutil.copy(HOSTILE / "small.toml", tmp_path / "scenario.toml")
-    spec = tmp_path / "s.toml"
-    spec.write_text('base = "scenario.toml"\nreplications = 3\nmetrics = ["service_level", "asa_s"]\n'
-                    '[axes]\n"agents.staffing" = [6, 7, 8, 9]\n', encoding="utf-8")
+    spec = _sweep_file(tmp_path, 'replications = 3\nmetrics = ["service_level", "asa_s"]\n[axes]\n"agents.staffing" = [6, 7, 8, 9]\n')
     assert main(["sweep", str(spec), "--out", str(tmp_path / "good"), "--serial", "--quiet"]) == 0
     shutil.copytree(tmp_path / "good", tmp_path / "out")
     parts = sorted((tmp_path / "out" / "parts").glob("part-*.parquet"))
@@ -221,10 +223,8 @@ def test_resume_names_each_damaged_part_and_redoes_its_runs(tmp_path, capsys):
 
 
 def test_axes_over_the_seed_and_the_replications_are_honoured(tmp_path, capsys):
-    shutil.copy(HOSTILE / "small.toml", tmp_path / "scenario.toml")
-    spec = tmp_path / "s.toml"
-    spec.write_text('base = "scenario.toml"\nmetrics = ["offered", "service_level"]\n'
-                    '[axes]\n"simulation.seed" = [11, 12]\n"simulation.replications" = [2, 3]\n', encoding="utf-8")
+    spec = _sweep_file(tmp_path, 'metrics = ["offered", "service_level"]\n[axes]\n"simulation.seed" = [11, 12]\n'
+                             '"simulation.replications" = [2, 3]\n')
     assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--serial", "--quiet"]) == 0
     results = pd.read_parquet(tmp_path / "out" / "results.parquet")
     base = Scenario.from_file(tmp_path / "scenario.toml")
