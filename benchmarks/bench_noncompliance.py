@@ -18,7 +18,7 @@ import tracemalloc
 from pathlib import Path
 
 import simcenter
-from simcenter.center import CallCenter
+from simcenter.model.center import CallCenter
 from _common import peak_rss_of, reference_mmn_m, timed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     long_ = scenario.replace({"simulation.days": 60})
     t6, t60 = traced_peak(short), traced_peak(long_)
     code = (
-        "import simcenter; from simcenter.center import CallCenter; "
+        "import simcenter; from simcenter.model.center import CallCenter; "
         f"s = simcenter.Scenario.from_file({str(SCENARIO)!r}).replace({{'simulation.days': {{days}}}}); "
         "CallCenter(s, s.simulation.seed, 0).run()"
     )

@@ -30,8 +30,8 @@ import simpy
 from _common import peak_rss_of, reference_ciw, reference_mmn_m, timed
 
 import simcenter
-from simcenter.center import CallCenter
-from simcenter.stats import COUNTERS
+from simcenter.model.center import CallCenter
+from simcenter.model.counters import COUNTERS
 
 
 def scenario(agents: int, calls_per_hour: float, aht_s: float, patience_s: float, hours: float, seed: int):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, resource, time, tracemalloc
 import simcenter
-from simcenter.center import CallCenter
+from simcenter.model.center import CallCenter
 s = simcenter.Scenario.from_file({path!r}).replace({{"simulation.days": {days}}})
 if {traced}:
     tracemalloc.start()

@@ -1,9 +1,16 @@
 """simcenter: a discrete-event simulator of contact-center workload.
 
 Customers contact the center, wait in queue, are answered or hang up; agents work the
-staffing plan. Broken promises (later releases) turn into repeat contacts, longer
-handling and worn-out agents. The plain queue is checked against the exact Erlang
-formulas in :mod:`simcenter.analytic`.
+staffing plan. Broken promises turn into repeat contacts, longer handling and worn-out
+agents. The plain queue is checked against the exact Erlang formulas in
+:mod:`simcenter.planning.analytic`.
+
+The package is laid out in layers, each using only the ones before it (see
+``docs/background/architecture.md``): the scenario (:mod:`simcenter.scenario`), the model
+(:mod:`simcenter.model`: the SimPy engine and its parts), the output (:mod:`simcenter.output`:
+metrics, output analysis, results tables, traces), running (:mod:`simcenter.run`: replications,
+comparisons, sweeps, executors), planning (:mod:`simcenter.planning`: Erlang formulas,
+staffing, trade-offs) and presenting (:mod:`simcenter.present`: plots, report, command line).
 
 Quick use from Python::
 
@@ -13,15 +20,18 @@ Quick use from Python::
     results.summary()
 """
 
-from . import analytic
+from . import _moved
 from .errors import ScenarioError, SimcenterError
-from .results import Results
-from .runner import simulate
+from .output.metrics import METRICS
+from .output.results import Results
+from .planning import analytic
+from .run.experiment import compare
+from .run.runner import simulate
+from .run.sweep import sweep
 from .scenario import Scenario
-from .stats import METRICS
-from .sweep import sweep
-from .experiment import compare
 
 __version__ = "0.1.0"
+
+_moved.install()
 
 __all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "compare", "sweep", "analytic", "__version__"]

@@ -633,7 +633,7 @@ class Scenario:
         if abs(total - 1.0) > 1e-6:
             shares = ", ".join(f"{c.name}={c.share:g}" for c in self.contact_types)
             raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
-        from .budget import check
+        from .model.budget import check
 
         check(self)  # bounded work: contacts, loops, pile-up and intervals (simcenter.budget)
 

@@ -18,62 +18,6 @@ import numpy as np
 
 __all__ = ["COUNTERS", "METRICS", "Accumulator", "metrics_from_sums"]
 
-#: Per-interval running sums kept by the model.
-COUNTERS = (
-    "offered",  # contacts arriving while open (first contacts, redials, next-day returns)
-    "answered",  # offered contacts an agent took
-    "answered_in_target",  # answered with wait <= service_level.target_s
-    "abandoned",  # offered contacts whose caller hung up while waiting
-    "waiting_at_end",  # offered contacts still waiting when the run ended
-    "waited",  # offered contacts that had to wait at all
-    "wait_answered_s",  # sum of waits of answered contacts
-    "wait_other_s",  # sum of waits of abandoned and still-waiting contacts
-    "handle_s",  # sum of handling times (talk + wrap-up) of answered contacts
-    "after_hours",  # contacts arriving while closed
-    "lost_after_hours",  # after-hours contacts lost
-    "deferred",  # after-hours contacts deferred to the next opening
-    "redials",  # abandoned callers who decided to call again
-    "busy_s",  # agent time spent handling contacts and callbacks (time-weighted)
-    "staffed_s",  # agent time on duty (time-weighted)
-    "overtime_s",  # agent time on duty beyond the plan (time-weighted)
-    # promises and failure demand (issue-by-issue extensions of the core)
-    "first_contacts",  # first contacts made (open or closed; not redials, returns or repeats)
-    "repeat_contacts",  # repeat contacts made after a broken promise (open or closed; not their redials)
-    "failure_demand",  # offered contacts of failure demand (repeat contacts, their redials and returns)
-    "answered_first",  # answered contacts that are not failure demand
-    "handle_first_s",  # their handling time (talk + wrap-up)
-    "answered_repeat",  # answered failure-demand contacts
-    "handle_repeat_s",  # their handling time
-    "handle_base_s",  # handling time of answered contacts without anger effects
-    "promises_made",  # by interval made
-    "promises_kept",  # by interval made
-    "promises_broken",  # by interval made
-    "promises_open",  # by interval made: neither kept nor broken when the run ended
-    "callbacks_kept",  # callback promises kept, by interval made
-    "callbacks_broken",  # callback promises broken, by interval made
-    "callback_attempts",  # outbound attempts, by interval of the attempt
-    "fcr_base",  # customers' first answered contacts, by its interval
-    "fcr_unresolved",  # of those, customers with a broken promise later, by the first contact's interval
-    "recovery_attempts",  # by interval of the repeat contact's arrival
-    "recoveries",  # successful ones
-    "concessions",  # recoveries by concession
-    "churned",  # customers lost, by interval in which they left
-    # agents as people (daily snapshots at the first interval of each day)
-    "roster_days",  # snapshots taken (one per day)
-    "headcount_sum",  # employed agents, summed over snapshots
-    "morale_sum",  # morale summed over employed agents and snapshots
-    "morale_p10_sum",  # 10th percentile of morale, summed over snapshots
-    "absent_days",  # agent-days absent
-    "quits",  # quit decisions, by day decided
-    "hires",  # new hires' first days
-    "aggressions",  # aggression incidents against agents, by the contact's interval
-    # concessions against the contract (seed 002)
-    "conceded",  # callers served in the concession window after closing (offered, out of contract)
-    "conceded_in_target",  # of those, answered within target
-    "out_of_policy",  # requests against the rules
-    "overrides",  # of those, conceded by management against the agent
-)
-
 #: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
 METRICS = {
     "offered": ("contacts arriving while the center is open (first contacts, redials and next-day returns)", "contacts"),
@@ -161,37 +105,6 @@ def active_metrics(scenario) -> list[str]:
     return [m for m in METRICS if m not in off]
 
 
-class Accumulator:
-    """Running per-interval sums for one replication.
-
-    Attributes are plain Python lists (one entry per interval of the run), the cheapest
-    thing to update one element at a time from the model's callbacks.
-    """
-
-    def __init__(self, n_intervals: int, interval_s: float):
-        self.n = n_intervals
-        self.interval_s = interval_s
-        for name in COUNTERS:
-            setattr(self, name, [0.0] * n_intervals)
-
-    def spread(self, counter: list, t0: float, t1: float, level: float = 1.0) -> None:
-        """Add ``level * (t1 - t0)`` to ``counter``, split over the intervals the span
-        ``[t0, t1)`` covers (clipped to the run)."""
-        width = self.interval_s
-        k = int(t0 // width)
-        while t0 < t1 and k < self.n:
-            end = (k + 1) * width
-            if t1 <= end:
-                counter[k] += level * (t1 - t0)
-                return
-            counter[k] += level * (end - t0)
-            t0 = end
-            k += 1
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.asarray(getattr(self, name), dtype=float) for name in COUNTERS}
-
-
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
@@ -201,7 +114,7 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
     """Every metric of :data:`METRICS` from counter sums of any shape; ``costs`` is the
     scenario's :class:`~simcenter.scenario.Costs` (defaults when None)."""
     if costs is None:
-        from .scenario import Costs
+        from ..scenario import Costs
 
         costs = Costs()
     agent_hours = s["staffed_s"] / 3600.0

@@ -13,14 +13,13 @@ reports each metric's paired difference with a Student-t interval over replicati
 
 Warm-up
 -------
-:func:`mser5` implements MSER-5 (White 1997; Franklin and White 2008): the series is
-averaged in batches of 5, and the suggested truncation is the number of leading batches
-whose removal minimizes the squared standard error of the mean of the rest, searched over
-the first half of the series. The suggestion is reported, never applied silently.
+:func:`mser5` (from :mod:`simcenter.output.analysis`, kept importable here) suggests a
+warm-up; the suggestion is reported, never applied silently.
 
 Sequential replications
 -----------------------
-:func:`simulate_to_precision` adds replications until the relative half-width of the 95%
+:func:`simulate_to_precision` adds replications one at a time
+(:func:`simcenter.output.analysis.replicate_until`) until the relative half-width of the 95%
 interval of every named metric is at most the target (or a maximum is reached), and
 reports the precision achieved.
 """
@@ -32,12 +31,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import SimcenterError
-from .results import CONFIDENCE, Results, confidence_interval, relative_half_width, stack
+from ..errors import SimcenterError
+from ..output.analysis import CONFIDENCE, confidence_interval, mser5, relative_half_width, replicate_until, worst_precision
+from ..output.results import Results, stack
 from .runner import simulate
-from .center import run_replication
-from .scenario import Scenario
-from .stats import METRICS
+from ..model.center import run_replication
+from ..scenario import Scenario
+from ..output.metrics import METRICS
 
 __all__ = ["compare", "mser5", "simulate_to_precision", "relative_precision"]
 
@@ -93,30 +93,6 @@ def _metric_names(metrics) -> list[str]:
     return names
 
 
-def mser5(series) -> int:
-    """MSER-5 truncation point: how many leading observations to drop (a multiple of 5).
-
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(1)
-    >>> x = np.concatenate([np.linspace(10, 0, 50), np.zeros(450)]) + rng.normal(0, 1, 500)
-    >>> 40 <= mser5(x) <= 80
-    True
-    """
-    x = np.asarray(series, dtype=float)
-    x = x[~np.isnan(x)]
-    batches = x[: len(x) // 5 * 5].reshape(-1, 5).mean(axis=1)
-    m = len(batches)
-    if m < 4:
-        return 0
-    best_d, best = 0, math.inf
-    for d in range(0, m // 2 + 1):
-        rest = batches[d:]
-        stat = rest.var() / len(rest)  # var/(m-d) = sum of squares/(m-d)^2
-        if stat < best:
-            best_d, best = d, stat
-    return best_d * 5
-
-
 def relative_precision(results: Results, metric: str, confidence: float = CONFIDENCE) -> float:
     """Half-width of the metric's confidence interval divided by its mean (``inf`` when
     undefined)."""
@@ -143,10 +119,16 @@ def simulate_to_precision(
         raise SimcenterError(f"need 2 <= min_replications <= max_replications, got {min_replications} and {max_replications}")
     names = _metric_names(metrics)
     root = scenario.simulation.seed if seed is None else seed
-    runs = [run_replication(scenario, root, r) for r in range(min_replications)]
-    while True:
-        results = stack(scenario, root, runs)
-        achieved = {m: relative_precision(results, m) for m in names}
-        if all(p <= precision for p in achieved.values()) or len(runs) >= max_replications:
-            return results, achieved
-        runs.append(run_replication(scenario, root, len(runs)))
+    runs: list[dict] = []
+
+    def run_to(n: int) -> None:
+        runs.extend(run_replication(scenario, root, r) for r in range(len(runs), n))
+
+    def decided(n: int) -> tuple[bool, float]:
+        table = stack(scenario, root, runs).replications()
+        worst = worst_precision(table[m].to_numpy() for m in names)
+        return worst <= precision, worst
+
+    replicate_until(run_to, decided, min_replications, max_replications)
+    results = stack(scenario, root, runs)
+    return results, {m: relative_precision(results, m) for m in names}

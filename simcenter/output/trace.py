@@ -33,11 +33,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ._io import file_mode
+from .._io import file_mode
 
-from .center import TRACE_COLUMNS
-from .outputs import FileKind, check_file
-from .workforce import AGENT_LOG_COLUMNS
+from ..model.center import TRACE_COLUMNS
+from ..outputs import FileKind, check_file
+from ..model.workforce import AGENT_LOG_COLUMNS
 
 __all__ = ["TraceWriter", "TRACE_FILE", "AGENT_TRACE_FILE"]
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import plots
-from .errors import SimcenterError
-from .outputs import FileKind
-from .scenario import Scenario
-from .stats import METRICS
+from ..errors import SimcenterError
+from ..outputs import FileKind
+from ..scenario import Scenario
+from ..output.metrics import METRICS
 
 __all__ = ["SavedResults", "load_results", "figure", "applicable_kinds", "html_report", "REPORT_FILE"]
 
@@ -61,7 +61,7 @@ def _read(path: Path, name: str, columns: dict) -> pd.DataFrame:
 
     import numpy as np
 
-    from ._io import read_input_bytes
+    from .._io import read_input_bytes
 
     for suffix in (".parquet", ".csv"):
         file = path / f"{name}{suffix}"
@@ -96,7 +96,7 @@ def _read(path: Path, name: str, columns: dict) -> pd.DataFrame:
 
 def _sweep_points(path: Path) -> tuple[dict, list]:
     """The base scenario data and the points of a sweep's ``sweep.json``, checked."""
-    from ._io import read_input_text
+    from .._io import read_input_text
 
     file = path / "sweep.json"
     try:
@@ -117,8 +117,8 @@ def _sweep_points(path: Path) -> tuple[dict, list]:
 def load_results(path: str | Path) -> SavedResults:
     """Read and check a sweep's or a run's results directory; anything damaged or missing is
     a one-line :class:`SimcenterError` naming the file."""
-    from .outputs import read_manifest
-    from .scenario import WEEKDAYS
+    from ..outputs import read_manifest
+    from ..scenario import WEEKDAYS
 
     path = Path(path)
     if not path.is_dir():
@@ -217,7 +217,7 @@ def _only(summary: pd.DataFrame, parameters, keep) -> pd.DataFrame:
 
 
 def _required(summary, staffing, target, keep, parameters) -> pd.DataFrame:
-    from .tradeoff import required_staffing
+    from ..planning.tradeoff import required_staffing
 
     return required_staffing(_only(summary, parameters, keep), staffing, target)
 
@@ -225,7 +225,7 @@ def _required(summary, staffing, target, keep, parameters) -> pd.DataFrame:
 def required_agents_table(r: SavedResults, target: float = 0.8) -> pd.DataFrame:
     """Per swept noncompliance rate: the agents Erlang asks for (busiest interval), the
     adjusted Erlang estimate, and the fewest the simulation found meeting ``target``."""
-    from .staffing import Target, adjusted_plan, erlang_plan
+    from ..planning.staffing import Target, adjusted_plan, erlang_plan
 
     staffing, noncompliance = _staffing_param(r), _noncompliance_param(r)
     table = _required(r.summary, staffing, target, keep=(staffing, noncompliance), parameters=r.parameters)
@@ -251,7 +251,7 @@ def _png(fig) -> str:
 def html_report(r: SavedResults, target: float = 0.8) -> str:
     """One self-contained HTML page: the scenario, the summary table, and every plot that
     applies, images inline."""
-    from . import __version__
+    from .. import __version__
 
     s = r.scenario
     parts = [
@@ -269,7 +269,7 @@ def html_report(r: SavedResults, target: float = 0.8) -> str:
         "<h2>Summary</h2>",
     ]
     if r.kind == "sweep":
-        from .tradeoff import wide
+        from ..planning.tradeoff import wide
 
         table = wide(r.summary).drop(columns=["run_id"])
     else:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import RunFailure, SimcenterError
+from ..errors import RunFailure, SimcenterError
 
 __all__ = ["EXECUTORS", "Executor", "run_chunk", "chunks", "parse_scheduler", "watch_parent", "CONNECT_TIMEOUT"]
 
@@ -44,8 +44,8 @@ MAX_CHUNKS = 256
 
 def run_chunk(chunk: list, scenarios: dict, seeds: dict, metrics: tuple) -> list[dict]:
     """Run a chunk of (point, replication) tasks; one row of metrics each."""
-    from .center import run_replication
-    from .stats import metrics_from_sums
+    from ..model.center import run_replication
+    from ..output.metrics import metrics_from_sums
 
     rows = []
     for point, rep in chunk:

@@ -24,7 +24,7 @@ module estimates, from the scenario alone,
 :func:`check` refuses, naming the field to change and the figure, a scenario whose
 reporting grid is finer than its horizon needs, whose expected or worst-case contacts
 are beyond what a replication can run, or whose pile-up would not fit in memory; it is
-part of validation, so ``validate`` and every command apply it. :func:`check_run` adds the
+part of validation, so ``validate`` and every command apply it. :func:`simcenter.run.runner.check_run` adds the
 limits that depend on the number of replications and on this machine's memory. The engine
 enforces the worst case as it runs (:class:`WorkGuard`), so even an estimate that is
 wrong cannot run forever: it stops with an error naming the loop.
@@ -38,9 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ScenarioError, SimcenterError, WorkLimitError
+from ..errors import ScenarioError, SimcenterError, WorkLimitError
+from .expectations import failure_demand  # the promise chain the adjusted Erlang plan uses
+from .formulas import recovery_probabilities
 
-__all__ = ["Estimate", "estimate", "check", "check_run", "duration_class", "WorkGuard", "machine_memory",
+__all__ = ["Estimate", "estimate", "check", "duration_class", "WorkGuard", "machine_memory",
            "MAX_INTERVALS", "MAX_EXPECTED_CONTACTS", "MAX_CONTACT_BOUND", "MAX_WAITING", "MAX_IN_FLIGHT"]
 
 #: Reporting intervals in one run (warm-up included): 30-minute intervals for 5.7 years,
@@ -96,21 +98,20 @@ class Estimate:
     def run_seconds(self, replications: int, workers: int = 1) -> float:
         return self.seconds * math.ceil(replications / max(1, workers))
 
-    def run_memory(self, replications: int) -> float:
+    def run_memory(self, replications: int, metrics: int) -> float:
         """Peak memory of ``simulate`` with this many replications: one replication at a
-        time, the counters of all of them, and the long per-interval table built from them."""
-        from .stats import METRICS
-
-        tables = self.reported_intervals * len(METRICS) * BYTES_PER_TABLE_ROW
+        time, the counters of all of them, and the long per-interval table of ``metrics``
+        metrics built from them (the number of metrics is the output layer's to say)."""
+        tables = self.reported_intervals * metrics * BYTES_PER_TABLE_ROW
         return self.memory_bytes + self.counter_bytes * replications + tables
 
-    def describe(self, replications: int, workers: int = 1) -> str:
+    def describe(self, replications: int, metrics: int, workers: int = 1) -> str:
         """Two lines for ``validate``: contacts, memory and time."""
         seconds = self.run_seconds(replications, workers)
         return (f"estimate per replication: about {_count(self.contacts)} contacts (at most {_count(self.contacts_bound)}), "
                 f"{self.intervals:,} intervals, a pile-up of at most {_count(self.waiting_peak)} callers where the load exceeds the agents\n"
                 f"estimate for {replications} replication{'s' if replications != 1 else ''}: memory about "
-                f"{_mb(self.run_memory(replications))}, duration about {duration_text(seconds)} (a run of {duration_class(seconds)})")
+                f"{megabytes(self.run_memory(replications, metrics))}, duration about {duration_text(seconds)} (a run of {duration_class(seconds)})")
 
 
 def _count(x: float) -> str:
@@ -123,7 +124,7 @@ def _count(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def _mb(x: float) -> str:
+def megabytes(x: float) -> str:
     return f"{x / 2**30:,.1f} GB" if x >= 2**30 else f"{x / 2**20:,.0f} MB"
 
 
@@ -193,7 +194,7 @@ def _staff_week(scenario, days: int) -> np.ndarray:
         staff = np.zeros(n + 2 * ipd)
         width = scenario.interval_s
         present = 1.0 - (scenario.agents.shrinkage if not scenario.workforce.enabled else 0.0)
-        from .scenario import WEEKDAYS
+        from ..scenario import WEEKDAYS
 
         for d in range(days):
             weekday = WEEKDAYS[scenario.weekday(d)]
@@ -289,7 +290,6 @@ def _fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue:
 def _needs_per_first(scenario) -> tuple[float, float, float]:
     """(expected contacts per first contact from broken promises, the worst case, the
     mean handling time over them)."""
-    from .staffing import failure_demand  # the promise chain the adjusted Erlang plan uses
 
     fd = failure_demand(scenario)
     horizon = scenario.total_days * 86_400.0
@@ -297,8 +297,6 @@ def _needs_per_first(scenario) -> tuple[float, float, float]:
     if scenario.has_promises:
         promises, rec = scenario.promises, scenario.recovery
         if rec.enabled:  # a repeat contact whose recovery fails ends with a new promise
-            from .promises import recovery_probabilities
-
             fix, concede = recovery_probabilities(rec, anger=scenario.customers.churn_anger + 10.0, morale=0.0)
             unrecovered = 1.0 - (fix + (1.0 - fix) * concede)
         for c in scenario.contact_types:
@@ -321,7 +319,6 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
     factor on the contacts (1 when callbacks have the time they need)."""
     import dataclasses
 
-    from .staffing import failure_demand
 
     cb = scenario.callbacks
     types = [c for c in scenario.contact_types if c.promise_kind == "callback" and c.promise_prob > 0]
@@ -348,7 +345,7 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
 
 def estimate(scenario) -> Estimate:
     """The cost of one replication of ``scenario`` (see the module's description)."""
-    from .stats import COUNTERS
+    from .counters import COUNTERS
 
     sim = scenario.simulation
     ipd = scenario.intervals_per_day
@@ -501,28 +498,6 @@ def check(scenario) -> Estimate:
             f"about {est.in_flight_peak:.3g} contacts, redials and promises would be pending at once "
             f"(the limit is {MAX_IN_FLIGHT:.0e}); shorten the delays or lower the rates",
             value=est.in_flight_peak,
-        )
-    return est
-
-
-def check_run(scenario, replications: int, est: Estimate | None = None) -> Estimate:
-    """Refuse (``SimcenterError``) a run whose replications would not fit in this machine's
-    memory or would take more than a week; return the estimate."""
-    est = est or estimate(scenario)
-    budget = 0.5 * machine_memory()
-    need = est.run_memory(replications)
-    if need > budget:
-        fewer = max(1, int((budget - est.memory_bytes) // max(est.counter_bytes, 1.0)))
-        raise SimcenterError(
-            f"simulation.replications: {replications:,} replications of {est.reported_intervals:,} reported intervals need "
-            f"about {_mb(need)} of memory, more than half of this machine's {_mb(machine_memory())}; "
-            f"run at most {fewer:,} at once, or report on coarser intervals (simulation.interval_minutes)"
-        )
-    seconds = est.run_seconds(replications)
-    if seconds > 7 * 86_400:
-        raise SimcenterError(
-            f"simulation.replications: {replications:,} replications would take about {duration_text(seconds)} on this machine "
-            "(more than a week); run fewer, or shorten simulation.days"
         )
     return est
 

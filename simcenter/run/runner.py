@@ -5,15 +5,16 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-from .budget import check_run
-from .center import run_replication
-from .errors import SimcenterError
-from .outputs import Inputs
-from .results import Results, stack
-from .scenario import Scenario
-from .schema import show_value
+from ..model.budget import Estimate, duration_text, estimate, machine_memory, megabytes
+from ..model.center import run_replication
+from ..errors import SimcenterError
+from ..outputs import Inputs
+from ..output.metrics import METRICS
+from ..output.results import Results, stack
+from ..scenario import Scenario
+from ..schema import show_value
 
-__all__ = ["simulate"]
+__all__ = ["simulate", "check_run"]
 
 
 def simulate(
@@ -59,7 +60,7 @@ def simulate(
     if backlog >= 1.0:
         import warnings
 
-        from .errors import OverloadWarning
+        from ..errors import OverloadWarning
 
         warnings.warn(
             f"{scenario.name + ': ' if scenario.name else ''}from {first} the offered load exceeds the agents on duty and callers never hang up "
@@ -71,10 +72,33 @@ def simulate(
     if agent_trace is not None and not scenario.workforce.enabled:
         raise SimcenterError("agent_trace needs workforce.enabled = true (agents are otherwise not individuals)")
     with ExitStack() as stack_:
-        from .trace import AGENT_TRACE_FILE, TraceWriter
+        from ..output.trace import AGENT_TRACE_FILE, TraceWriter
 
         inputs = Inputs(scenario_path)
         sink = stack_.enter_context(TraceWriter(trace, inputs=inputs)) if trace is not None else None
         agents = stack_.enter_context(TraceWriter(agent_trace, kind=AGENT_TRACE_FILE, inputs=inputs)) if agent_trace is not None else None
         runs = [run_replication(scenario, root, r, sink, agents) for r in range(n)]
     return stack(scenario, root, runs)
+
+
+def check_run(scenario: Scenario, replications: int, est: Estimate | None = None) -> Estimate:
+    """Refuse (``SimcenterError``) a run whose replications would not fit in this machine's
+    memory or would take more than a week; return the estimate
+    (:func:`simcenter.model.budget.estimate`)."""
+    est = est or estimate(scenario)
+    budget = 0.5 * machine_memory()
+    need = est.run_memory(replications, len(METRICS))
+    if need > budget:
+        fewer = max(1, int((budget - est.memory_bytes) // max(est.counter_bytes, 1.0)))
+        raise SimcenterError(
+            f"simulation.replications: {replications:,} replications of {est.reported_intervals:,} reported intervals need "
+            f"about {megabytes(need)} of memory, more than half of this machine's {megabytes(machine_memory())}; "
+            f"run at most {fewer:,} at once, or report on coarser intervals (simulation.interval_minutes)"
+        )
+    seconds = est.run_seconds(replications)
+    if seconds > 7 * 86_400:
+        raise SimcenterError(
+            f"simulation.replications: {replications:,} replications would take about {duration_text(seconds)} on this machine "
+            "(more than a week); run fewer, or shorten simulation.days"
+        )
+    return est

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .scenario import Delay, Distribution, Patience
+from ..scenario import Delay, Distribution, Patience
 from .streams import block_draws, constant
 
 __all__ = ["lognormal_params", "draws", "handle_time_draws", "patience_draws", "delay_draws"]

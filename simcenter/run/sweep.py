@@ -40,11 +40,11 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ._io import atomic_write_bytes
-from .errors import ResumeWarning, SimcenterError
+from .._io import atomic_write_bytes
+from ..errors import ResumeWarning, SimcenterError
 from .executors import EXECUTORS, chunks
-from .outputs import Inputs, check_results_dir, read_manifest, replace_results_files
-from .results import metric_interval, relative_half_width
+from ..outputs import Inputs, check_results_dir, read_manifest, replace_results_files
+from ..output.analysis import metric_interval, planned_replications, relative_half_width, worst_precision
 from .sweepfile import MAX_POINTS, MAX_RUNS, Precision, SweepSpec, load_sweep
 
 __all__ = ["SweepSpec", "SweepResults", "sweep", "load_sweep", "SWEEP_FILES", "MAX_POINTS", "MAX_RUNS", "Precision"]
@@ -59,13 +59,6 @@ class SweepResults(NamedTuple):
 
     table: pd.DataFrame
     summary: pd.DataFrame
-
-
-def _next_count(n: int, achieved: float, p: Precision) -> int:
-    """Replications a point needs next: the interval shrinks as 1/sqrt(n), so n (a/t)^2,
-    at least one more, at most double (the estimate from few replications is rough)."""
-    want = 2 * n if not math.isfinite(achieved) else math.ceil(n * (achieved / p.target) ** 2)
-    return min(p.max_replications, 2 * n, max(n + 1, want))
 
 
 # -- parts: the rows as they were written -----------------------------------------------------
@@ -95,7 +88,7 @@ def _read_part(path: Path, spec: SweepSpec) -> list[dict]:
 
     import pyarrow.parquet as pq
 
-    from ._io import read_input_bytes
+    from .._io import read_input_bytes
 
     try:
         table = pq.read_table(io.BytesIO(read_input_bytes(path, limit=256 * 2**20)))
@@ -151,7 +144,7 @@ def _read_parts(parts: Path, spec: SweepSpec) -> tuple[dict, int]:
 
 def _check_out(out: Path, spec: SweepSpec, resume: bool, inputs: Inputs | None) -> None:
     """The output directory may take this sweep: new, empty, or this sweep's to resume."""
-    from . import __version__
+    from .. import __version__
 
     manifest = check_results_dir(out, "sweep", "--out", inputs, SWEEP_FILES)
     if manifest is None:
@@ -173,7 +166,7 @@ def _check_out(out: Path, spec: SweepSpec, resume: bool, inputs: Inputs | None) 
 def estimate_sweep(spec: SweepSpec) -> tuple[float, float]:
     """The contacts and the seconds of computing (on one core) of all the sweep's runs,
     from the estimates of up to 50 of its points."""
-    from .budget import estimate
+    from ..model.budget import estimate
 
     sample = [estimate(sc) for _, sc in spec.points[:: max(1, len(spec.points) // 50)]]
     runs = sum(spec.point_replications)
@@ -181,7 +174,7 @@ def estimate_sweep(spec: SweepSpec) -> tuple[float, float]:
 
 
 def _announce(spec: SweepSpec, executor: str, workers: int) -> None:
-    from .budget import duration_class, duration_text
+    from ..model.budget import duration_class, duration_text
 
     contacts, seconds = estimate_sweep(spec)
     share = 1 if executor == "serial" else workers
@@ -279,7 +272,7 @@ def sweep(
 
 def _start_output(out: Path, spec: SweepSpec) -> Path:
     """Create the results directory, its manifest and ``sweep.json``; return ``parts/``."""
-    from . import __version__
+    from .. import __version__
 
     manifest = read_manifest(out) if out.is_dir() else None
     parts = out / "parts"
@@ -293,15 +286,17 @@ def _start_output(out: Path, spec: SweepSpec) -> Path:
 
 def _extend(spec: SweepSpec, needed: list, done: dict) -> bool:
     """After a round of a precision sweep, raise ``needed`` for each point not yet precise
-    enough; True if any point needs more."""
+    enough; True if any point needs more. The points advance together, a round at a time,
+    so that every round runs in parallel; each point stops and grows by the rules of
+    :func:`simcenter.output.analysis.replicate_until` with :func:`planned_replications`."""
     p = spec.precision
     more = False
     for point, n in enumerate(needed):
         if n >= p.max_replications:
             continue
-        achieved = max(relative_half_width([done[(point, r)][m] for r in range(n)]) for m in p.metrics)
+        achieved = worst_precision([done[(point, r)][m] for r in range(n)] for m in p.metrics)
         if achieved > p.target:
-            needed[point] = _next_count(n, achieved, p)
+            needed[point] = min(p.max_replications, planned_replications(n, achieved, p.target))
             more = True
     return more
 

@@ -42,9 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError
-from .scenario import Scenario
-from .schema import (
+from ..errors import ScenarioError
+from ..scenario import Scenario
+from ..schema import (
     Anything,
     Integer,
     Kind,
@@ -61,7 +61,7 @@ from .schema import (
     read_toml,
     show_value,
 )
-from .stats import METRICS
+from ..output.metrics import METRICS
 
 __all__ = ["SweepSpec", "Precision", "load_sweep", "sweep_reference", "MAX_POINTS", "MAX_RUNS"]
 

@@ -7,19 +7,10 @@ ways side by side.
     (Erlang C when callers never abandon). What a planner's spreadsheet does.
 
 (b) **Adjusted Erlang** (:func:`adjusted_plan`): the same formula fed with the load the
-    scenario's failure demand implies. :func:`failure_demand` follows a customer's chain
-    of contacts: after contact ``j`` a promise is made with probability ``q_j`` (the
-    type's ``promise_prob``; on a repeat contact with recovery on, ``1 - S(A_j)``, the
-    chance the recovery fails), broken with ``b`` (the noncompliance, averaged over the
-    reported days with outages; for callbacks ``(1 - reach_prob)^max_attempts``),
-    noticed and answered by a repeat contact with ``return_prob`` unless the anger
-    ``A_{j+1} = A_j d + anger_per_broken_promise`` reaches ``churn_anger`` (``d`` is the
-    anger's decay over the mean due and notice delays). Contact ``j`` takes
-    ``talk (1 + resolution_anger_factor A_j) + E[min(cap, Exp(deescalation A_j))] +
-    wrap-up``, and its caller's patience is divided by ``1 + patience_anger_factor A_j``.
-    A callback promise also costs the agents its attempts (each reaches the customer with
-    ``reach_prob``: talk and wrap-up, else ``attempt_s``), counted as part of the handling
-    of the contact that made it. That gives contacts per first contact, their mean
+    scenario's failure demand implies: :func:`simcenter.model.expectations.failure_demand`
+    follows a customer's chain of contacts (promises made, broken, noticed, answered by a
+    repeat contact, with the anger each carries, by the engine's own formulas in
+    :mod:`simcenter.model.formulas`). That gives contacts per first contact, their mean
     handling and mean patience. Then a
     fixed point couples the load and the staffing: abandoned callers redial with
     ``redial_prob``, so the offered rate is ``λ_0 / (1 - redial_prob · P_ab(n))`` with
@@ -55,12 +46,12 @@ import numpy as np
 import pandas as pd
 
 from . import analytic
-from .center import run_replication
-from .errors import SimcenterError
-from .outputs import FileKind
-from .promises import recovery_probabilities
-from .results import confidence_interval
-from .scenario import Scenario
+from ..model.center import run_replication
+from ..errors import SimcenterError
+from ..outputs import FileKind
+from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
+from ..output.analysis import confidence_interval, doubled, replicate_until
+from ..scenario import Scenario
 
 __all__ = [
     "Target",
@@ -119,11 +110,6 @@ def first_contact_rates(scenario: Scenario) -> np.ndarray:
     return np.asarray(scenario.open_rates_per_hour(), dtype=float) * factor
 
 
-def _patience_s(scenario: Scenario) -> float | None:
-    p = scenario.patience
-    return None if p.dist == "none" else p.mean_s
-
-
 def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target: Target) -> int:
     if calls_per_hour <= 0.0:
         return 0
@@ -135,85 +121,11 @@ def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target
 
 def erlang_plan(scenario: Scenario, target: Target) -> list[int]:
     """(a) Erlang A (or C) per interval on first contacts and nominal handling."""
-    handle, patience = scenario.nominal_handle_s, _patience_s(scenario)
+    handle, patience = scenario.nominal_handle_s, patience_mean_s(scenario)
     return [_staff(rate, handle, patience, target) for rate in first_contact_rates(scenario)]
 
 
 # -- (b) Erlang adjusted for failure demand -------------------------------------------
-
-
-@dataclass(frozen=True)
-class FailureDemand:
-    """What one first contact brings, in expectation (see the module's description)."""
-
-    contacts: float  # contacts per first contact (the first one included), before redials
-    handle_s: float  # mean handling time over those contacts
-    patience_s: float | None  # mean patience over those contacts (None: no abandonment)
-    by_type: dict = field(default_factory=dict)  # type -> (contacts, handle_s)
-
-
-def _mean_delay_h(delay) -> float:
-    return delay.mean_h
-
-
-def _mean_noncompliance(scenario: Scenario, type_index: int) -> float:
-    base = scenario.contact_types[type_index].noncompliance
-    days = scenario.simulation.days
-    rates = [base] * days
-    for outage in scenario.promises.outages:
-        for d in range(outage.start_day - 1, min(outage.end_day, days)):
-            rates[d] = outage.noncompliance
-    return float(np.mean(rates)) if rates else base
-
-
-def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
-    """Expected contacts, handling and patience per first contact, from the promise
-    chain of every contact type (see the module's description for the equations)."""
-    cust, rec = scenario.customers, scenario.recovery
-    patience = _patience_s(scenario)
-    half_life_h = cust.anger_half_life_days * 24.0
-    total_contacts = total_handle = total_patience_rate = 0.0
-    by_type = {}
-    for k, c in enumerate(scenario.contact_types):
-        if c.promise_kind == "callback":
-            broken = (1.0 - scenario.callbacks.reach_prob) ** scenario.callbacks.max_attempts
-            notice_h = _mean_delay_h(scenario.promises.callback_notice_delay)
-        else:
-            broken = _mean_noncompliance(scenario, k)
-            notice_h = _mean_delay_h(scenario.promises.notice_delay)
-        decay = 2.0 ** (-(_mean_delay_h(c.promise_due) + notice_h) / half_life_h)
-        talk, wrap = c.handle_time.mean, c.wrapup_s
-        callback_work = 0.0  # expected agent time a callback promise costs (every attempt)
-        if c.promise_kind == "callback":
-            r, cb = scenario.callbacks.reach_prob, scenario.callbacks
-            callback_work = sum((1.0 - r) ** k * (r * (talk + wrap) + (1.0 - r) * cb.attempt_s) for k in range(cb.max_attempts))
-        reach, anger = 1.0, 0.0  # probability that contact j happens; anger at it
-        contacts = handle = patience_rate = 0.0
-        for j in range(max_repeats + 1):
-            contacts += reach
-            deesc = cust.deescalation_s_per_anger * anger
-            expected_deesc = deesc * (1.0 - math.exp(-cust.deescalation_cap_s / deesc)) if deesc > 0 else 0.0
-            handle += reach * (talk * (1.0 + cust.resolution_anger_factor * anger) + expected_deesc + wrap)
-            if patience is not None:
-                patience_rate += reach * (1.0 + cust.patience_anger_factor * anger) / patience
-            if j > 0 and rec.enabled:
-                fix, concede = recovery_probabilities(rec, anger)
-                promise = 1.0 - (fix + (1.0 - fix) * concede)
-            else:
-                promise = c.promise_prob
-            handle += reach * promise * callback_work  # counted as part of the contact that promised it
-            anger = anger * decay + cust.anger_per_broken_promise
-            if anger >= cust.churn_anger:
-                break
-            reach *= promise * broken * scenario.promises.return_prob
-            if reach < 1e-9:
-                break
-        by_type[c.name] = (contacts, handle / contacts)
-        total_contacts += c.share * contacts
-        total_handle += c.share * handle
-        total_patience_rate += c.share * patience_rate
-    mean_patience = None if patience is None else total_contacts / total_patience_rate
-    return FailureDemand(total_contacts, total_handle / total_contacts, mean_patience, by_type)
 
 
 def adjusted_plan(scenario: Scenario, target: Target, max_iterations: int = 100) -> list[int]:
@@ -357,7 +269,7 @@ def iterative_plan(
 ) -> IterativeResult:
     """(c) The iterative staffing algorithm (see the module's description)."""
     seed = scenario.simulation.seed if seed is None else seed
-    patience = _patience_s(scenario)
+    patience = patience_mean_s(scenario)
     start = [int(math.ceil(1.5 * n + 3)) for n in adjusted_plan(scenario, target)]
     plans, plan, calibrating = [start], start, False
     history: dict[int, list] = {}  # interval -> [(agents, measured service level)] while calibrating
@@ -431,11 +343,14 @@ def flat_staffing(
             return tried[n][-1]
         s = _with_plan(scenario, [n] * len(scenario.open_intervals))
         runs: list[dict] = []
-        reps = replications
-        while True:
-            while len(runs) < reps:
-                sums = _per_interval(s, run_replication(s, seed, len(runs)), ("offered", "answered_in_target", "abandoned"))
+        verdict: list = []
+
+        def run_to(reps: int) -> None:
+            for r in range(len(runs), reps):
+                sums = _per_interval(s, run_replication(s, seed, r), ("offered", "answered_in_target", "abandoned"))
                 runs.append({k: float(v.sum()) for k, v in sums.items()})
+
+        def decided(reps: int) -> tuple[bool, float]:
             sl = np.array([r["answered_in_target"] / r["offered"] if r["offered"] else np.nan for r in runs])
             ab = np.array([r["abandoned"] / r["offered"] if r["offered"] else np.nan for r in runs])
             mean, low, high = confidence_interval(sl)
@@ -446,10 +361,13 @@ def flat_staffing(
                 a_mean, a_low, a_high = confidence_interval(ab)
                 decided_ab = a_high <= target.max_abandon or a_low > target.max_abandon
                 ok = ok and a_mean <= target.max_abandon
-            if (decided_sl and decided_ab) or reps >= max_replications:
-                tried[n] = (float(mean), float(low), float(high), len(runs), bool(ok))
-                return bool(ok)
-            reps = min(max_replications, 2 * reps)
+            verdict[:] = [float(mean), float(low), float(high), bool(ok)]
+            return decided_sl and decided_ab, math.nan
+
+        done = replicate_until(run_to, decided, replications, max(replications, max_replications), doubled)
+        mean, low, high, ok = verdict
+        tried[n] = (mean, low, high, done, ok)
+        return ok
 
     # a galloping search from the adjusted Erlang estimate, then bisection
     guess = max(adjusted_plan(scenario, target) + [1])

@@ -29,7 +29,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import SimcenterError
+from ..errors import SimcenterError
 
 __all__ = ["wide", "required_staffing", "break_even"]
 

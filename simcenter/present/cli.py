@@ -32,7 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import Interrupted, ScenarioError, SimcenterError
+from ..errors import Interrupted, ScenarioError, SimcenterError
 
 __all__ = ["main"]
 
@@ -60,8 +60,8 @@ def _fmt(x: float, unit: str) -> str:
 def _overrides(texts: list | None, flag: str) -> dict:
     """The KEY=VALUE overrides given with ``flag``; a key given twice is refused (one of
     the two values would be dropped)."""
-    from .scenario import parse_override
-    from .schema import show_value
+    from ..scenario import parse_override
+    from ..schema import show_value
 
     overrides: dict = {}
     for text in texts or []:
@@ -78,7 +78,7 @@ def _overrides(texts: list | None, flag: str) -> dict:
 
 def _load(args, data: dict | None = None):
     """The scenario of ``args.file`` (or of ``data`` already read from it) with --set applied."""
-    from .scenario import Scenario
+    from ..scenario import Scenario
 
     scenario = Scenario.from_file(args.file) if data is None else Scenario.from_toml_data(data, source=str(args.file))
     overrides = _overrides(args.set, "--set")
@@ -115,11 +115,11 @@ def _distinct(outputs: list) -> None:
 
 
 def cmd_run(args) -> int:
-    from .budget import check_run
-    from .outputs import MANIFEST, Inputs, check_file, check_results_dir
-    from .results import RUN_FILES
-    from .runner import simulate
-    from .trace import AGENT_TRACE_FILE, TRACE_FILE
+    from ..output.metrics import METRICS
+    from ..output.results import RUN_FILES
+    from ..outputs import MANIFEST, Inputs, check_file, check_results_dir
+    from ..run.runner import check_run, simulate
+    from ..output.trace import AGENT_TRACE_FILE, TRACE_FILE
 
     scenario = _load(args)
     _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications"),
@@ -146,14 +146,14 @@ def cmd_run(args) -> int:
     inputs = Inputs(args.file)
     _distinct([("--out", args.out, (*RUN_FILES, MANIFEST)), ("--trace", args.trace, None), ("--agent-trace", args.agent_trace, None)])
     if args.out:
-        check_results_dir(Path(args.out), "run", "--out", inputs, RUN_FILES, expected_bytes=est.run_memory(reps) / 4)
+        check_results_dir(Path(args.out), "run", "--out", inputs, RUN_FILES, expected_bytes=est.run_memory(reps, len(METRICS)) / 4)
     if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
         check_file(args.trace, TRACE_FILE, "--trace", inputs, 120.0 * est.contacts * reps)
     if args.agent_trace:
         check_file(args.agent_trace, AGENT_TRACE_FILE, "--agent-trace", inputs)
     achieved = None
     if args.precision is not None:
-        from .experiment import simulate_to_precision
+        from ..run.experiment import simulate_to_precision
 
         metrics = _metric_list(args.metrics, "--metrics") or ["service_level", "asa_s"]
         results, achieved = simulate_to_precision(
@@ -172,7 +172,7 @@ def cmd_run(args) -> int:
         return 0
     print(f"scenario: {scenario.name}   seed: {results.seed}   replications: {results.n_replications}   "
           f"days: {scenario.simulation.days} (+{scenario.simulation.warmup_days} warm-up)")
-    from .stats import METRICS, active_metrics
+    from ..output.metrics import METRICS, active_metrics
 
     shown = set(active_metrics(scenario))
     rows = []
@@ -198,8 +198,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .experiment import compare
-    from .scenario import Scenario
+    from ..run.experiment import compare
+    from ..scenario import Scenario
 
     common = _overrides(args.set, "--set")
 
@@ -244,9 +244,9 @@ def _option_dest(option: str) -> str:
 
 
 def cmd_sweep(args) -> int:
-    from .executors import EXECUTORS, parse_scheduler
-    from .outputs import Inputs
-    from .sweep import load_sweep, sweep
+    from ..run.executors import EXECUTORS, parse_scheduler
+    from ..outputs import Inputs
+    from ..run.sweep import load_sweep, sweep
 
     spec = load_sweep(args.file)
     chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) is not None and getattr(args, _option_dest(e.option)) is not False]
@@ -275,9 +275,10 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .budget import check_run, estimate
-
-    from .schema import read_toml
+    from ..model.budget import estimate
+    from ..output.metrics import METRICS
+    from ..run.runner import check_run
+    from ..schema import read_toml
 
     data = read_toml(Path(args.file), "scenario file")
     if "base" in data and ("axes" in data or "lhs" in data) and "simulation" not in data:
@@ -287,15 +288,15 @@ def cmd_validate(args) -> int:
     est = estimate(scenario)
     print(f"{args.file}: valid ({scenario.name}: {scenario.simulation.days} days + {scenario.simulation.warmup_days} warm-up, "
           f"{len(scenario.contact_types)} contact type(s), about {est.first_contacts:,.0f} first contacts per replication, warm-up included)")
-    print(est.describe(reps))
+    print(est.describe(reps, len(METRICS)))
     check_run(scenario, reps, est)
     return 0
 
 
 def _validate_sweep(args) -> int:
     """``validate`` on a sweep file: check it (base, every point) and estimate its runs."""
-    from .budget import duration_class, duration_text
-    from .sweep import estimate_sweep, load_sweep
+    from ..model.budget import duration_class, duration_text
+    from ..run.sweep import estimate_sweep, load_sweep
 
     if args.set:
         raise SimcenterError(f"{args.file} is a sweep file; --set applies to scenarios (put the change in its [set] table)")
@@ -309,12 +310,12 @@ def _validate_sweep(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .scenario import parameter_reference, scenario_json_schema
+    from ..scenario import parameter_reference, scenario_json_schema
 
     if args.cli:
         sys.stdout.write(cli_reference())
     elif args.metrics:
-        from .stats import metrics_reference
+        from ..output.metrics import metrics_reference
 
         sys.stdout.write(metrics_reference())
     elif args.markdown:
@@ -336,7 +337,7 @@ def _parse_target(text: str) -> tuple[float, float]:
 
 
 def cmd_erlang(args) -> int:
-    from . import analytic
+    from ..planning import analytic
 
     level, seconds = _parse_target(args.target)
     checks = [("--calls-per-hour", args.calls_per_hour, True, 1e7), ("--aht", args.aht, False, 86_400.0)]
@@ -369,9 +370,9 @@ def cmd_erlang(args) -> int:
 
 
 def cmd_staff(args) -> int:
-    from .budget import check_run
-    from .outputs import Inputs, check_file
-    from .staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
+    from ..run.runner import check_run
+    from ..outputs import Inputs, check_file
+    from ..planning.staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
 
     scenario = _load(args)
     _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
@@ -412,7 +413,7 @@ def cmd_staff(args) -> int:
             print(f"flat staffing (bisection in simulation): {flat.agents} agents, service level {flat.service_level:.3f} "
                   f"[{flat.ci_low:.3f}, {flat.ci_high:.3f}] over {flat.replications} replications")
     if args.out:
-        from ._io import atomic_write_text
+        from .._io import atomic_write_text
 
         check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
         atomic_write_text(Path(args.out), table.to_csv(index=False))
@@ -452,7 +453,7 @@ def _given_twice(args, pairs) -> None:
 
 
 def cmd_plot(args) -> int:
-    from .outputs import Inputs, check_file
+    from ..outputs import Inputs, check_file
     from .plots import PLOT_FILE, save
     from .report import figure, load_results
 
@@ -466,8 +467,8 @@ def cmd_plot(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from ._io import atomic_write_text
-    from .outputs import Inputs, check_file
+    from .._io import atomic_write_text
+    from ..outputs import Inputs, check_file
     from .report import REPORT_FILE, html_report, load_results
 
     inputs = Inputs(args.results)
@@ -487,7 +488,7 @@ BENCH_CASES = ("plain", "noncompliance", "spiral", "sweep")
 def cmd_bench(args) -> int:
     import subprocess
 
-    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
     if not folder.is_dir():
         raise SimcenterError("simcenter bench runs the scripts in benchmarks/ of a source checkout "
                              "(git clone, then pip install -e '.[bench]'); none is beside this installation")
@@ -512,7 +513,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     p = _Parser(prog="simcenter", description="Contact-center workload simulator.")
     p.add_argument("--version", action="version", version=f"simcenter {__version__}")
@@ -552,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, metavar="DIR", help="directory for the results (written as runs finish)")
     w.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
     how = w.add_mutually_exclusive_group()
-    from .executors import EXECUTORS
+    from ..run.executors import EXECUTORS
 
     for e in EXECUTORS.values():  # one option per executor, from the registry
         if e.takes == "N":

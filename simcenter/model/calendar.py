@@ -16,7 +16,7 @@ import bisect
 import math
 from dataclasses import dataclass
 
-from .scenario import Scenario
+from ..scenario import Scenario
 
 __all__ = ["Timeline"]
 

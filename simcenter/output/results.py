@@ -30,47 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .calendar import Timeline
-from .scenario import WEEKDAYS, Scenario
-from .stats import COUNTERS, METRICS, metrics_from_sums
+from ..model.calendar import Timeline
+from ..scenario import WEEKDAYS, Scenario
+from ..model.counters import COUNTERS
+from .analysis import CONFIDENCE, confidence_interval, metric_interval, mser5, reported  # noqa: F401 (confidence_interval: an old home)
+from .metrics import METRICS, metrics_from_sums
 
-__all__ = ["Results", "RUN_FILES", "confidence_interval", "metric_interval"]
-
-CONFIDENCE = 0.95
-
-
-def confidence_interval(values: np.ndarray, axis: int = 0, confidence: float = CONFIDENCE):
-    """(mean, low, high) of the Student-t interval over ``axis``, ignoring NaN entries."""
-    from scipy import stats as sps  # here, not at the top: sweep workers never need it
-
-    values = np.asarray(values, dtype=float)
-    n = np.sum(~np.isnan(values), axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN, as intended
-        mean = np.nanmean(values, axis=axis) if values.size else np.nan
-        sd = np.nanstd(values, axis=axis, ddof=1) if values.size else np.nan
-        half = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    half = np.where(n > 1, half, np.nan)
-    return mean, mean - half, mean + half
-
-
-def relative_half_width(values, confidence: float = CONFIDENCE) -> float:
-    """Half-width of the Student-t interval over ``values`` divided by |mean|; ``inf`` when
-    undefined (fewer than two values, or a mean of 0)."""
-    mean, low, high = confidence_interval(np.asarray(values, dtype=float), confidence=confidence)
-    if not (np.isfinite(low) and np.isfinite(mean)) or mean == 0:
-        return math.inf
-    return float((high - low) / 2 / abs(mean))
-
-
-def metric_interval(name: str, values, axis: int = 0, confidence: float = CONFIDENCE):
-    """(mean, low, high) of metric ``name`` over replications (``axis``), the interval cut
-    to the metric's possible values: fractions to [0, 1], the rest to >= 0 (every metric is
-    a count, a time, a cost or a share)."""
-    mean, low, high = confidence_interval(values, axis=axis, confidence=confidence)
-    upper = 1.0 if METRICS[name][1] in ("fraction", "level 0-1") else np.inf
-    return mean, np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
-
+__all__ = ["Results", "RUN_FILES", "stack"]
 
 def _clock(minutes: float) -> str:
     return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
@@ -188,8 +154,6 @@ class Results:
         Returns ``{"metric", "by", "observations", "truncate", "truncate_h"}``: drop the
         first ``truncate`` observations (``truncate_h`` hours) of the reported series.
         """
-        from .experiment import mser5
-
         if by not in ("interval", "day"):
             raise ValueError(f"by must be 'interval' or 'day', got {by!r}")
         table = self.by_interval() if by == "interval" else self.by_day()
@@ -239,7 +203,7 @@ class Results:
         nothing the user put there is replaced, and never a file of ``inputs``). Each file
         is written to a temporary name and renamed, so no half-written file is ever left.
         Returns the paths written."""
-        from .outputs import write_results_dir
+        from ..outputs import write_results_dir
 
         files = {}
         tables = {
@@ -271,6 +235,5 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
     """Results from the per-replication counters of :func:`simcenter.center.run_replication`."""
-    warm_k = scenario.simulation.warmup_days * scenario.intervals_per_day
-    counters = {name: np.stack([r[name][warm_k:] for r in runs]) for name in COUNTERS}
+    counters = {name: np.stack([reported(scenario, r[name]) for r in runs]) for name in COUNTERS}
     return Results(scenario=scenario, seed=seed, counters=counters)

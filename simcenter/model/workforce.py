@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from .scenario import Scenario
-from .stats import Accumulator
+from ..scenario import Scenario
+from .counters import Accumulator
 from .streams import Purpose, block_draws, generator
 
 __all__ = ["Roster", "AGENT_LOG_COLUMNS"]

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import SimcenterError
-from .outputs import FileKind, check_file
-from .stats import METRICS
-from .tradeoff import break_even
+from ..errors import SimcenterError
+from ..outputs import FileKind, check_file
+from ..output.metrics import METRICS
+from ..planning.tradeoff import break_even
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,7 +65,7 @@ def _label(name: str) -> str:
     if name in METRICS:
         unit = METRICS[name][1]
         return f"{name.replace('_', ' ')} ({unit})"
-    from .scenario import parameter_unit
+    from ..scenario import parameter_unit
 
     unit = parameter_unit(name)
     return f"{name} ({unit})" if unit and unit != "-" else name
@@ -237,8 +237,8 @@ PLOT_FILE = FileKind("plot", (".png", ".svg"))
 def save(fig, path: str | Path, inputs=None) -> Path:
     """Write ``fig`` as PNG or SVG (by the file's suffix), atomically, where
     :func:`simcenter.outputs.check_file` allows (never over a file simcenter did not write)."""
-    from . import __version__
-    from ._io import atomic_write_bytes
+    from .. import __version__
+    from .._io import atomic_write_bytes
 
     path = check_file(path, PLOT_FILE, "-o", inputs)
     fmt = path.suffix.lower().lstrip(".")

@@ -1,0 +1,353 @@
+"""The contact center: the parts of the model wired together, and the hot path of a
+contact (arrive, wait or abandon, be served, done).
+
+What happens
+------------
+* **Arrivals** (:mod:`~simcenter.model.arrivals`): first contacts, a Poisson process with a
+  rate constant within each interval.
+* **A contact arrives.** While the center is open it is *offered*: the router
+  (:mod:`~simcenter.model.router`) gives it to an idle agent at once, or it joins the
+  inbound queue (:mod:`~simcenter.model.queues`). If the caller's patience runs out first,
+  the caller abandons and may redial later. While the center is closed it is lost, or
+  returns after the next opening, or, in a concession window, is served out of contract
+  by the closing agents kept on (``calendar.after_hours``).
+* **Agents** (:mod:`~simcenter.model.agents`) come on and off duty as the shift plan
+  (:mod:`~simcenter.model.shiftplan`) says; handling a contact keeps an agent busy for the
+  talk time (longer for an angry customer, slower for a worn-out agent:
+  :mod:`~simcenter.model.formulas`) plus the wrap-up. With ``workforce.enabled`` agents are
+  people (:mod:`~simcenter.model.workforce`).
+* **When a contact ends**, the promise book (:mod:`~simcenter.model.promises`) may make a
+  promise, attempt a recovery, and later send the customer back as a repeat contact;
+  out-of-policy requests (:mod:`~simcenter.model.requests`) may anger the customer or
+  make management concede.
+
+How it runs
+-----------
+SimPy is the event core: every future happening is a ``Timeout`` in SimPy's event queue,
+and what happens then is a plain callback on that event. There is no SimPy process per
+customer and no ``Resource``: the queue is a deque, the callback queue a heap, idle agents a
+list, which keeps each contact to two or three events (arrival, end of handling, and a
+patience timer only for callers who wait). A fulfilment promise costs an event only if it is
+broken and noticed within the run. Everything the run measures goes into its counters
+(:mod:`~simcenter.model.counters`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import simpy
+from simpy.events import Timeout
+
+from ..scenario import Scenario
+from .agents import AgentPool
+from .arrivals import Arrivals
+from .budget import WorkGuard, estimate
+from .calendar import Timeline
+from .contact import ABANDONED, ANSWERED, WAITING, Contact, Origin, Outcome
+from .counters import Accumulator
+from .customer import Customer
+from .distributions import handle_time_draws, patience_draws
+from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
+from .promises import PromiseBook
+from .queues import CallbackQueue, InboundQueue
+from .requests import Requests
+from .router import Router, policy_for
+from .shiftplan import plan_changes
+from .streams import Purpose, block_draws, constant, generator
+from .workforce import Roster
+
+__all__ = ["CallCenter", "run_replication", "TRACE_COLUMNS"]
+
+TraceSink = Callable[[tuple], None]
+
+
+class CallCenter:
+    """One replication of a scenario, built on a fresh ``simpy.Environment``."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None,
+                 agent_log: TraceSink | None = None):
+        self.scenario = sc = scenario
+        self.timeline = tl = Timeline.from_scenario(sc)
+        self.env = env = simpy.Environment()
+        self.stats = st = Accumulator(tl.n_intervals, tl.interval_s)
+        self.trace = trace
+        self.replication = replication
+        self._seed = seed
+
+        # Random streams, one per purpose (see simcenter.model.streams).
+        def rng(purpose: int, index: int = 0):
+            return generator(seed, replication, purpose, index)
+
+        def uniforms(purpose: int, index: int = 0):
+            return block_draws(rng(purpose, index).random)
+
+        self.arrivals = Arrivals(env, tl, block_draws(rng(Purpose.ARRIVALS).standard_exponential), self._on_first_contact)
+        types = sc.contact_types
+        if len(types) == 1:
+            self._next_type = constant(0)
+        else:
+            shares = [c.share for c in types]
+            type_rng = rng(Purpose.CONTACT_TYPE)
+            self._next_type = block_draws(lambda n: type_rng.choice(len(shares), n, p=shares))
+        self._handle = [handle_time_draws(c.handle_time, rng(Purpose.HANDLING, i)) for i, c in enumerate(types)]
+        self._wrapup = [c.wrapup_s for c in types]
+        self._type_names = [c.name for c in types]
+        self._patience = patience_draws(sc.patience, rng(Purpose.PATIENCE))
+        self._redial_prob = sc.patience.redial_prob
+        self._redial_u = uniforms(Purpose.REDIAL, 0)
+        redial_delay, mean_delay = rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s
+        self._redial_delay = block_draws(lambda n: redial_delay.exponential(mean_delay, n))
+        self._redial_patience = patience_draws(sc.patience, rng(Purpose.REDIAL, 2))
+        self._spread_s = sc.calendar.next_day_spread_minutes * 60.0
+        self._next_day_u = uniforms(Purpose.AFTER_HOURS)
+        self._defer = sc.calendar.after_hours == "next_day"
+        self._target_s = sc.service_level.target_s
+
+        # Customers' anger (simcenter.model.formulas).
+        self._cust = cust = sc.customers
+        self._decay = anger_decay_per_s(cust)
+        self._anger_per_wait = cust.anger_per_wait_min / 60.0
+        self._anger_threshold = cust.anger_wait_threshold_s
+        self._patience_factor = cust.patience_anger_factor
+        self._deesc = block_draws(rng(Purpose.ANGER).standard_exponential)
+
+        # The parts: agents (as people, or the plan's identical servers), queues, router,
+        # promise book and out-of-policy requests.
+        self.roster = Roster(sc, seed, replication, st, agent_log) if sc.workforce.enabled else None
+        policy = policy_for(sc.callbacks)
+        self.pool = AgentPool(env, st, self.roster, policy.reserve)
+        self.queue = InboundQueue()
+        self.callbacks = CallbackQueue()
+        self.router = Router(self.queue, self.callbacks, self.pool, policy, self._serve, self._call_back, tl.is_open, tl.interval_s)
+        self.pool.dispatch = self.router.agent_free
+        self.book = PromiseBook(sc, tl, env, st, rng, uniforms, self._decay, self._next_id, self._arrive,
+                                self.router.callback_ready) if sc.has_promises else None
+        self.requests = Requests(sc.policy, st, uniforms, self._decay) if sc.policy.out_of_policy_prob > 0.0 else None
+        self._attempt_s = sc.callbacks.attempt_s
+        self._track = self.book is not None or self.requests is not None or self.roster is not None  # who handles what
+        self._serving: dict[int, object] = {}  # agent -> contact or callback, when tracked
+
+        # The guard against feedback loops (simcenter.model.budget), every WorkGuard.every contacts.
+        self._contacts = 0
+        self._guard = WorkGuard(estimate(sc).contacts_bound)
+        self._checkpoint = WorkGuard.every
+        self._loop_redials = 0  # contacts made by redials and next-day returns
+
+    @property
+    def on_duty(self) -> int:
+        return self.pool.on_duty
+
+    # -- running ------------------------------------------------------------------------
+
+    def run(self) -> Accumulator:
+        """Simulate the whole horizon and return the statistics."""
+        env, tl = self.env, self.timeline
+        if self.roster is not None:
+            self.roster.new_day(0, 0.0)
+            for day in range(1, tl.days):
+                Timeout(env, day * 86_400.0, day).callbacks.append(self.pool.on_midnight)
+        self.pool.start(plan_changes(self.scenario, tl, self._seed, self.replication, self.roster is not None))
+        self.arrivals.schedule(0.0)
+        env.run(until=tl.horizon_s)
+        self._finish()
+        return self.stats
+
+    def _finish(self) -> None:
+        end = self.timeline.horizon_s
+        st = self.stats
+        for c in self.queue.waiting():
+            st.waiting_at_end[c.interval] += 1
+            st.wait_other_s[c.interval] += end - c.arrival
+            self._record(c, Outcome.WAITING_AT_END, end - c.arrival)
+        if self.book is not None:
+            self.book.finish()
+        if self.roster is not None:
+            self.roster.finish(self.timeline.days - 1, end)
+        self.pool.close_books(end, self.timeline.conceded)
+
+    def _next_id(self) -> int:
+        """A new contact's id; every ``WorkGuard.every`` contacts the guard checks that the
+        run is within the bounds estimated before it started."""
+        cid = self._contacts
+        self._contacts = cid + 1
+        if cid >= self._checkpoint:
+            repeats = self.book.repeats if self.book is not None else 0
+            self._checkpoint = self._guard.check(cid, self.env.now, self._loop_redials, repeats)
+        return cid
+
+    # -- a contact arrives ----------------------------------------------------------------
+
+    def _on_first_contact(self, event) -> None:
+        now = self.env.now
+        ctype = self._next_type()
+        cid = self._next_id()
+        contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
+        self.arrivals.schedule(now)
+        self._arrive(contact, now)
+
+    def _on_return(self, event) -> None:
+        """A redial or a next-day return reaches the center."""
+        self._arrive(event._value, self.env.now)
+
+    def _arrive(self, contact: Contact, now: float) -> None:
+        tl = self.timeline
+        k = int(now // tl.interval_s)
+        contact.arrival = now
+        contact.interval = k
+        st = self.stats
+        origin = contact.origin
+        if origin == Origin.FIRST:  # counted once, when the customer makes the contact
+            st.first_contacts[k] += 1
+        elif origin == Origin.REPEAT:
+            st.repeat_contacts[k] += 1
+        if tl.conceded[k]:
+            contact.conceded = True
+            st.conceded[k] += 1
+        elif not tl.is_open[k]:
+            st.after_hours[k] += 1
+            if self._defer:
+                st.deferred[k] += 1
+                self._record(contact, Outcome.DEFERRED, 0.0)
+                back = tl.next_opening(now) + self._next_day_u() * self._spread_s
+                if back < tl.horizon_s:
+                    self._retry(contact, Origin.NEXT_DAY, back - now)
+            else:
+                st.lost_after_hours[k] += 1
+                self._record(contact, Outcome.LOST_AFTER_HOURS, 0.0)
+            return
+        st.offered[k] += 1
+        if contact.repeat:
+            st.failure_demand[k] += 1
+        customer = contact.customer
+        if customer.anger > 0.0 and self._patience_factor > 0.0:
+            contact.patience /= patience_divisor(customer.anger_at(now, self._decay), self._cust)
+        if self.router.contact_arrived(contact, now):
+            return
+        st.waited[k] += 1
+        if contact.patience != math.inf:
+            Timeout(self.env, contact.patience, contact).callbacks.append(self._on_patience_end)
+
+    def _retry(self, contact: Contact, origin: str, delay: float) -> None:
+        """The same customer, with the same need, tries again after ``delay`` seconds."""
+        cid = self._next_id()
+        self._loop_redials += 1
+        again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._redial_patience(), contact.repeat)
+        Timeout(self.env, delay, again).callbacks.append(self._on_return)
+
+    def _on_patience_end(self, event) -> None:
+        contact: Contact = event._value
+        if contact.state != WAITING:
+            return
+        contact.state = ABANDONED  # left in the queue, skipped when an agent reaches it
+        k = contact.interval
+        st = self.stats
+        st.abandoned[k] += 1
+        st.wait_other_s[k] += contact.patience
+        self._record(contact, Outcome.ABANDONED, contact.patience)
+        if self._anger_per_wait > 0.0 and contact.patience > self._anger_threshold:
+            contact.customer.add_anger(self._anger_per_wait * (contact.patience - self._anger_threshold), self.env.now, self._decay)
+        if self._redial_prob > 0.0 and self._redial_u() < self._redial_prob:
+            st.redials[k] += 1
+            self._retry(contact, Origin.REDIAL, self._redial_delay())
+
+    # -- an agent serves ------------------------------------------------------------------
+
+    def _talk(self, base: float, customer: Customer, now: float) -> float:
+        """Talk time of a contact whose calm talk time is ``base``: longer for an angry
+        customer."""
+        anger = customer.anger_at(now, self._decay) if customer.anger > 0.0 else 0.0
+        return base if anger == 0.0 else angry_talk(base, anger, self._deesc(), self._cust)
+
+    def _serve(self, contact: Contact, agent: int, now: float) -> None:
+        contact.state = ANSWERED
+        wait = now - contact.arrival
+        customer = contact.customer
+        if self._anger_per_wait > 0.0 and wait > self._anger_threshold:
+            customer.add_anger(self._anger_per_wait * (wait - self._anger_threshold), now, self._decay)
+        wrapup = self._wrapup[contact.ctype]
+        talk = self._talk(contact.handle, customer, now) if customer.anger > 0.0 else contact.handle
+        speed = self.roster.speed(agent, now) if self.roster is not None else 1.0
+        work = work_time(talk, speed, wrapup)
+        k = contact.interval
+        st = self.stats
+        st.answered[k] += 1
+        if wait <= self._target_s:
+            st.answered_in_target[k] += 1
+            if contact.conceded:
+                st.conceded_in_target[k] += 1
+        st.wait_answered_s[k] += wait
+        st.handle_s[k] += work
+        st.handle_base_s[k] += contact.handle + wrapup
+        if contact.repeat:
+            st.answered_repeat[k] += 1
+            st.handle_repeat_s[k] += work
+        else:
+            st.answered_first[k] += 1
+            st.handle_first_s[k] += work
+            if customer.fcr_interval < 0:
+                customer.fcr_interval = k
+                st.fcr_base[k] += 1
+        if self.trace is not None:
+            self._record(contact, Outcome.ANSWERED, wait, agent, talk * speed)
+        self._start(agent, contact, work, now)
+
+    def _call_back(self, cb, agent: int, now: float) -> None:
+        """An agent calls a customer back: a conversation if reached, else a short attempt."""
+        talk = self.book.attempt(cb, now)
+        if talk is None:
+            work = self._attempt_s
+        else:
+            talk = self._talk(talk, cb.customer, now)
+            work = work_time(talk, self.roster.speed(agent, now) if self.roster is not None else 1.0, self._wrapup[cb.ctype])
+        self._start(agent, cb, work, now)
+
+    def _start(self, agent: int, task, work: float, now: float) -> None:
+        st = self.stats
+        st.spread(st.busy_s, now, now + work)
+        if self._track:
+            self._serving[agent] = task
+            if self.roster is not None:
+                self.roster.busy(agent, work)
+        Timeout(self.env, work, agent).callbacks.append(self._on_done)
+
+    def _on_done(self, event) -> None:
+        """An agent finished a contact or callback: its outcome, then the router."""
+        agent = event._value
+        now = self.env.now
+        if self._track:
+            task = self._serving.pop(agent)
+            if type(task) is Contact:
+                roster = self.roster
+                recovery = self.book.end_contact(task, now, roster.morale[agent] if roster is not None else 1.0) \
+                    if self.book is not None else 0
+                overridden = self.requests is not None and self.requests.after_contact(task, now)
+                if roster is not None:
+                    anger = task.customer.anger_at(now, self._decay) if task.customer.anger > 0.0 else 0.0
+                    roster.after_contact(agent, anger, recovery, task.interval, task.conceded, overridden)
+            else:
+                self.book.end_attempt(task, now)
+        self.router.agent_done(agent, now)
+
+    # -- trace --------------------------------------------------------------------------
+
+    def _record(self, contact: Contact, outcome: str, wait: float, agent: int = -1, talk: float = math.nan) -> None:
+        if self.trace is None:
+            return
+        tl = self.timeline
+        wrapup = self._wrapup[contact.ctype] if outcome == Outcome.ANSWERED else math.nan
+        self.trace((self.replication, contact.id, contact.customer.id, contact.origin, self._type_names[contact.ctype],
+                    contact.arrival, contact.interval // tl.intervals_per_day, contact.interval % tl.intervals_per_day,
+                    contact.interval < tl.warmup_intervals, outcome, wait, talk, wrapup, agent))
+
+
+#: Columns of a trace table, in the order of the tuples CallCenter passes to its sink.
+TRACE_COLUMNS = ("replication", "contact_id", "customer_id", "origin", "contact_type", "arrival_s", "day", "interval", "warmup",
+                 "outcome", "wait_s", "talk_s", "wrapup_s", "agent")
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None,
+                    agent_log: TraceSink | None = None) -> dict:
+    """Run one replication and return its per-interval counters as numpy arrays."""
+    return CallCenter(scenario, seed, replication, trace, agent_log).run().arrays()
