@@ -1,180 +1,208 @@
-"""Statistics accumulated while a run goes, and the metrics computed from them.
+"""Metrics: what a planner reads off a run, each declared once.
 
-Two kinds of quantity, kept apart:
+Every metric is one :class:`Metric` record in :data:`REGISTRY`: its name, unit, meaning, the
+mechanism group that decides whether a scenario shows it, and how it is computed from the
+counters (:mod:`simcenter.model.counters`) summed over whichever intervals are reported (one
+interval, a day, the whole run after the warm-up). Counts are totals; the rest are ratios of
+totals, so a metric over a day is the ratio of the day's sums, not a mean of interval ratios.
 
-* *tallies per contact*, attributed to the interval in which the contact arrived
-  (offered, answered, waits, handling times...);
-* *time-weighted levels*, attributed to the interval in which the time passed (agent
-  time on duty and busy time, for occupancy).
-
-Each is a running sum per interval, so memory grows with the number of intervals, never
-with the number of contacts. Metrics are ratios of sums over whichever intervals are
-reported (one interval, a day, the whole run after the warm-up); see :data:`METRICS`.
+From the registry derive the metric list (:data:`METRICS`: name -> (meaning, unit)), the
+per-run computation (:func:`metrics_from_sums`, :func:`metric`), the groups that decide which
+metrics ``simcenter run`` shows for a scenario (:func:`active_metrics`) and the generated
+reference page (:func:`metrics_reference`). Adding a metric is one record here (and its
+counter in :mod:`simcenter.model.counters` when it needs a new one).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
-__all__ = ["COUNTERS", "METRICS", "Accumulator", "metrics_from_sums"]
-
-#: Metric name -> (definition, unit). Counts are totals; the rest are ratios of totals.
-METRICS = {
-    "offered": ("contacts arriving while the center is open (first contacts, redials and next-day returns)", "contacts"),
-    "answered": ("offered contacts taken by an agent", "contacts"),
-    "abandoned": ("offered contacts whose caller hung up while waiting", "contacts"),
-    "waiting_at_end": ("offered contacts still waiting when the run ended", "contacts"),
-    "service_level": ("answered within service_level.target_s / offered", "fraction"),
-    "asa_s": ("average speed of answer: mean wait of answered contacts", "s"),
-    "mean_wait_s": ("mean wait of all offered contacts, abandoners' and still-waiting callers' time in queue included", "s"),
-    "p_wait": ("share of offered contacts that waited at all", "fraction"),
-    "abandon_rate": ("abandoned / offered", "fraction"),
-    "occupancy": ("agent busy time (talk + wrap-up) / agent time on duty", "fraction"),
-    "aht_s": ("mean handling time (talk + wrap-up) of answered contacts", "s"),
-    "agent_hours": ("agent time on duty, close-out after closing included", "h"),
-    "overtime_h": ("agent time on duty beyond the plan (contacts finished after an agent's time, close-out after closing) and all agent time in concession windows", "h"),
-    "after_hours": ("contacts arriving while the center is closed", "contacts"),
-    "lost_after_hours": ("after-hours contacts lost (calendar.after_hours = 'lost')", "contacts"),
-    "deferred": ("after-hours contacts deferred to the next opening (calendar.after_hours = 'next_day')", "contacts"),
-    "redials": ("abandoned callers who called again (each redial is also an offered contact)", "contacts"),
-    "first_contacts": ("first contacts made by customers, counted once when made, whether the center is open or not (redials and next-day returns are further attempts of the same contact)", "contacts"),
-    "repeat_contacts": ("repeat contacts made by customers after a broken promise, counted once when made, open or not", "contacts"),
-    "repeat_rate": ("repeat_contacts / first_contacts", "ratio"),
-    "failure_demand_share": ("offered contacts of failure demand (repeat contacts, their redials and next-day returns) / offered", "fraction"),
-    "promises_made": ("promises made at the end of contacts (counted with their outcomes in the interval made)", "promises"),
-    "promises_kept": ("promises kept", "promises"),
-    "promises_broken": ("promises broken (fulfilment not done, or callback not made, by the due time)", "promises"),
-    "promises_open": ("promises neither kept nor broken when the run ended", "promises"),
-    "promise_keep_rate": ("promises_kept / (promises_kept + promises_broken)", "fraction"),
-    "callbacks_on_time_rate": ("callback promises kept (customer reached by the due time) / callback promises kept or broken", "fraction"),
-    "callback_attempts": ("outbound callback attempts, reached or not", "attempts"),
-    "fcr": ("first-contact resolution: customers' first answered contacts with no broken promise afterwards / customers' first answered contacts", "fraction"),
-    "recovery_rate": ("successful recoveries / recovery attempts on repeat contacts", "fraction"),
-    "aht_first_s": ("mean handling time (talk + wrap-up) of answered contacts that are not failure demand", "s"),
-    "aht_repeat_s": ("mean handling time of answered failure-demand contacts", "s"),
-    "aht_inflation": ("handling time of answered contacts / the same contacts' handling time without anger effects", "ratio"),
-    "churned": ("customers lost: anger at customers.churn_anger, or not returning after a broken promise", "customers"),
-    "concessions": ("concessions: recoveries made by a concession, and management overrides of out-of-policy refusals", "concessions"),
-    "cost_agents": ("agent_hours x costs.agent_hour", "currency"),
-    "cost_concessions": ("concessions x costs.concession", "currency"),
-    "cost_churn": ("churned x costs.lost_customer", "currency"),
-    "cost_overtime": ("overtime_h x costs.overtime_premium (the premium on top of the hours' base cost in cost_agents)", "currency"),
-    "cost": ("cost_agents + cost_overtime + cost_concessions + cost_churn", "currency"),
-    "morale_mean": ("agents' morale averaged over employed agents and days (daily snapshot at midnight; workforce.enabled only)", "level 0-1"),
-    "morale_p10": ("10th percentile of agents' morale, averaged over days (workforce.enabled only)", "level 0-1"),
-    "headcount": ("employed agents, averaged over days (workforce.enabled only)", "agents"),
-    "quits": ("agents who decided to quit (they leave at the end of that day)", "agents"),
-    "hires": ("new hires who started", "agents"),
-    "absence_rate": ("agent-days absent / agent-days employed", "fraction"),
-    "aggressions": ("aggression incidents against agents (workforce.enabled only)", "incidents"),
-    "conceded": ("callers served out of contract in the concession window after closing (included in offered and the measured service_level)", "contacts"),
-    "service_level_contract": ("service level over the contacts the service contract covers: (answered within target - conceded ones) / (offered - conceded)", "fraction"),
-    "out_of_policy": ("answered contacts with a request against the rules", "contacts"),
-    "overrides": ("out-of-policy requests conceded by management against the agent's refusal (each also a concession)", "contacts"),
-}
+__all__ = ["Metric", "REGISTRY", "METRICS", "GROUPS", "METRIC_GROUPS", "metrics_from_sums", "metric", "active_metrics",
+           "metrics_reference", "ratio"]
 
 
-#: Metrics that only mean something when a mechanism is switched on (the human-readable
-#: table of ``simcenter run`` leaves the others out; tables and JSON keep every metric).
-METRIC_GROUPS = {
-    "promises": ("first_contacts", "repeat_contacts", "repeat_rate", "failure_demand_share", "promises_made", "promises_kept",
-                 "promises_broken", "promises_open", "promise_keep_rate", "callbacks_on_time_rate", "callback_attempts", "fcr",
-                 "recovery_rate", "aht_first_s", "aht_repeat_s", "aht_inflation", "churned", "concessions", "cost_concessions", "cost_churn"),
-    "workforce": ("morale_mean", "morale_p10", "headcount", "quits", "hires", "absence_rate", "aggressions"),
-    "concessions": ("conceded", "service_level_contract", "out_of_policy", "overrides"),
-    "after_hours": ("after_hours", "lost_after_hours", "deferred"),
-}
-
-
-def active_metrics(scenario) -> list[str]:
-    """The metrics of the mechanisms ``scenario`` switches on, in :data:`METRICS` order."""
-    off = set()
-    if not scenario.has_promises and scenario.policy.out_of_policy_prob == 0:
-        off |= set(METRIC_GROUPS["promises"])
-    if not scenario.workforce.enabled:
-        off |= set(METRIC_GROUPS["workforce"])
-    if scenario.calendar.after_hours != "conceded" and scenario.policy.out_of_policy_prob == 0:
-        off |= set(METRIC_GROUPS["concessions"])
-    if scenario.policy.out_of_policy_prob > 0:
-        off -= {"concessions", "cost_concessions"}
-    cal = scenario.calendar
-    if cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7:
-        off |= set(METRIC_GROUPS["after_hours"])
-    if scenario.patience.redial_prob == 0:
-        off.add("redials")
-    return [m for m in METRICS if m not in off]
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def ratio(num, den):
+    """``num / den`` where ``den > 0``, else NaN (undefined: nothing to divide)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndarray]:
-    """Every metric of :data:`METRICS` from counter sums of any shape; ``costs`` is the
-    scenario's :class:`~simcenter.scenario.Costs` (defaults when None)."""
+def _always_open(s) -> bool:
+    cal = s.calendar
+    return cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7
+
+
+#: Mechanism group -> (when its metrics are shown, in words; whether a scenario uses it).
+GROUPS: dict[str, tuple[str, Callable]] = {
+    "promises": ("with promises or out-of-policy requests", lambda s: s.has_promises or s.policy.out_of_policy_prob > 0),
+    "workforce": ("with workforce.enabled", lambda s: s.workforce.enabled),
+    "concessions": ("with a concession window or out-of-policy requests",
+                    lambda s: s.calendar.after_hours == "conceded" or s.policy.out_of_policy_prob > 0),
+    "after_hours": ("when the center closes", lambda s: not _always_open(s)),
+    "redials": ("with patience.redial_prob > 0", lambda s: s.patience.redial_prob > 0),
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: ``compute(sums, costs)`` from counter sums (arrays of any shape) and the
+    scenario's :class:`~simcenter.scenario.Costs`; ``group`` names the mechanism of
+    :data:`GROUPS` it belongs to (None: every scenario shows it)."""
+
+    name: str
+    unit: str
+    meaning: str
+    compute: Callable
+    group: str | None = None
+
+
+def _cost(s, c):
+    return (s["staffed_s"] / 3600.0 * c.agent_hour + s["overtime_s"] / 3600.0 * c.overtime_premium
+            + s["concessions"] * c.concession + s["churned"] * c.lost_customer)
+
+
+#: Every metric, in the order of tables and reports.
+REGISTRY: tuple[Metric, ...] = (
+    Metric("offered", "contacts", "contacts arriving while the center is open (first contacts, redials and next-day returns)",
+           lambda s, c: s["offered"]),
+    Metric("answered", "contacts", "offered contacts taken by an agent",
+           lambda s, c: s["answered"]),
+    Metric("abandoned", "contacts", "offered contacts whose caller hung up while waiting",
+           lambda s, c: s["abandoned"]),
+    Metric("waiting_at_end", "contacts", "offered contacts still waiting when the run ended",
+           lambda s, c: s["waiting_at_end"]),
+    Metric("service_level", "fraction", "answered within service_level.target_s / offered",
+           lambda s, c: ratio(s["answered_in_target"], s["offered"])),
+    Metric("asa_s", "s", "average speed of answer: mean wait of answered contacts",
+           lambda s, c: ratio(s["wait_answered_s"], s["answered"])),
+    Metric("mean_wait_s", "s", "mean wait of all offered contacts, abandoners' and still-waiting callers' time in queue included",
+           lambda s, c: ratio(s["wait_answered_s"] + s["wait_other_s"], s["offered"])),
+    Metric("p_wait", "fraction", "share of offered contacts that waited at all",
+           lambda s, c: ratio(s["waited"], s["offered"])),
+    Metric("abandon_rate", "fraction", "abandoned / offered",
+           lambda s, c: ratio(s["abandoned"], s["offered"])),
+    Metric("occupancy", "fraction", "agent busy time (talk + wrap-up) / agent time on duty",
+           lambda s, c: ratio(s["busy_s"], s["staffed_s"])),
+    Metric("aht_s", "s", "mean handling time (talk + wrap-up) of answered contacts",
+           lambda s, c: ratio(s["handle_s"], s["answered"])),
+    Metric("agent_hours", "h", "agent time on duty, close-out after closing included",
+           lambda s, c: s["staffed_s"] / 3600.0),
+    Metric("overtime_h", "h", "agent time on duty beyond the plan (contacts finished after an agent's time, close-out after closing) and all agent time in concession windows",
+           lambda s, c: s["overtime_s"] / 3600.0),
+    Metric("after_hours", "contacts", "contacts arriving while the center is closed",
+           lambda s, c: s["after_hours"], "after_hours"),
+    Metric("lost_after_hours", "contacts", "after-hours contacts lost (calendar.after_hours = 'lost')",
+           lambda s, c: s["lost_after_hours"], "after_hours"),
+    Metric("deferred", "contacts", "after-hours contacts deferred to the next opening (calendar.after_hours = 'next_day')",
+           lambda s, c: s["deferred"], "after_hours"),
+    Metric("redials", "contacts", "abandoned callers who called again (each redial is also an offered contact)",
+           lambda s, c: s["redials"], "redials"),
+    Metric("first_contacts", "contacts", "first contacts made by customers, counted once when made, whether the center is open or not (redials and next-day returns are further attempts of the same contact)",
+           lambda s, c: s["first_contacts"], "promises"),
+    Metric("repeat_contacts", "contacts", "repeat contacts made by customers after a broken promise, counted once when made, open or not",
+           lambda s, c: s["repeat_contacts"], "promises"),
+    Metric("repeat_rate", "ratio", "repeat_contacts / first_contacts",
+           lambda s, c: ratio(s["repeat_contacts"], s["first_contacts"]), "promises"),
+    Metric("failure_demand_share", "fraction", "offered contacts of failure demand (repeat contacts, their redials and next-day returns) / offered",
+           lambda s, c: ratio(s["failure_demand"], s["offered"]), "promises"),
+    Metric("promises_made", "promises", "promises made at the end of contacts (counted with their outcomes in the interval made)",
+           lambda s, c: s["promises_made"], "promises"),
+    Metric("promises_kept", "promises", "promises kept",
+           lambda s, c: s["promises_kept"], "promises"),
+    Metric("promises_broken", "promises", "promises broken (fulfilment not done, or callback not made, by the due time)",
+           lambda s, c: s["promises_broken"], "promises"),
+    Metric("promises_open", "promises", "promises neither kept nor broken when the run ended",
+           lambda s, c: s["promises_open"], "promises"),
+    Metric("promise_keep_rate", "fraction", "promises_kept / (promises_kept + promises_broken)",
+           lambda s, c: ratio(s["promises_kept"], s["promises_kept"] + s["promises_broken"]), "promises"),
+    Metric("callbacks_on_time_rate", "fraction", "callback promises kept (customer reached by the due time) / callback promises kept or broken",
+           lambda s, c: ratio(s["callbacks_kept"], s["callbacks_kept"] + s["callbacks_broken"]), "promises"),
+    Metric("callback_attempts", "attempts", "outbound callback attempts, reached or not",
+           lambda s, c: s["callback_attempts"], "promises"),
+    Metric("fcr", "fraction", "first-contact resolution: customers' first answered contacts with no broken promise afterwards / customers' first answered contacts",
+           lambda s, c: 1.0 - ratio(s["fcr_unresolved"], s["fcr_base"]), "promises"),
+    Metric("recovery_rate", "fraction", "successful recoveries / recovery attempts on repeat contacts",
+           lambda s, c: ratio(s["recoveries"], s["recovery_attempts"]), "promises"),
+    Metric("aht_first_s", "s", "mean handling time (talk + wrap-up) of answered contacts that are not failure demand",
+           lambda s, c: ratio(s["handle_first_s"], s["answered_first"]), "promises"),
+    Metric("aht_repeat_s", "s", "mean handling time of answered failure-demand contacts",
+           lambda s, c: ratio(s["handle_repeat_s"], s["answered_repeat"]), "promises"),
+    Metric("aht_inflation", "ratio", "handling time of answered contacts / the same contacts' handling time without anger effects",
+           lambda s, c: ratio(s["handle_s"], s["handle_base_s"]), "promises"),
+    Metric("churned", "customers", "customers lost: anger at customers.churn_anger, or not returning after a broken promise",
+           lambda s, c: s["churned"], "promises"),
+    Metric("concessions", "concessions", "concessions: recoveries made by a concession, and management overrides of out-of-policy refusals",
+           lambda s, c: s["concessions"], "promises"),
+    Metric("cost_agents", "currency", "agent_hours x costs.agent_hour",
+           lambda s, c: s["staffed_s"] / 3600.0 * c.agent_hour),
+    Metric("cost_concessions", "currency", "concessions x costs.concession",
+           lambda s, c: s["concessions"] * c.concession, "promises"),
+    Metric("cost_churn", "currency", "churned x costs.lost_customer",
+           lambda s, c: s["churned"] * c.lost_customer, "promises"),
+    Metric("cost_overtime", "currency", "overtime_h x costs.overtime_premium (the premium on top of the hours' base cost in cost_agents)",
+           lambda s, c: s["overtime_s"] / 3600.0 * c.overtime_premium),
+    Metric("cost", "currency", "cost_agents + cost_overtime + cost_concessions + cost_churn",
+           lambda s, c: _cost(s, c)),
+    Metric("morale_mean", "level 0-1", "agents' morale averaged over employed agents and days (daily snapshot at midnight; workforce.enabled only)",
+           lambda s, c: ratio(s["morale_sum"], s["headcount_sum"]), "workforce"),
+    Metric("morale_p10", "level 0-1", "10th percentile of agents' morale, averaged over days (workforce.enabled only)",
+           lambda s, c: ratio(s["morale_p10_sum"], s["roster_days"]), "workforce"),
+    Metric("headcount", "agents", "employed agents, averaged over days (workforce.enabled only)",
+           lambda s, c: ratio(s["headcount_sum"], s["roster_days"]), "workforce"),
+    Metric("quits", "agents", "agents who decided to quit (they leave at the end of that day)",
+           lambda s, c: s["quits"], "workforce"),
+    Metric("hires", "agents", "new hires who started",
+           lambda s, c: s["hires"], "workforce"),
+    Metric("absence_rate", "fraction", "agent-days absent / agent-days employed",
+           lambda s, c: ratio(s["absent_days"], s["headcount_sum"]), "workforce"),
+    Metric("aggressions", "incidents", "aggression incidents against agents (workforce.enabled only)",
+           lambda s, c: s["aggressions"], "workforce"),
+    Metric("conceded", "contacts", "callers served out of contract in the concession window after closing (included in offered and the measured service_level)",
+           lambda s, c: s["conceded"], "concessions"),
+    Metric("service_level_contract", "fraction", "service level over the contacts the service contract covers: (answered within target - conceded ones) / (offered - conceded)",
+           lambda s, c: ratio(s["answered_in_target"] - s["conceded_in_target"], s["offered"] - s["conceded"]), "concessions"),
+    Metric("out_of_policy", "contacts", "answered contacts with a request against the rules",
+           lambda s, c: s["out_of_policy"], "concessions"),
+    Metric("overrides", "contacts", "out-of-policy requests conceded by management against the agent's refusal (each also a concession)",
+           lambda s, c: s["overrides"], "concessions"),
+)
+
+_BY_NAME = {m.name: m for m in REGISTRY}
+
+#: Metric name -> (definition, unit), in registry order.
+METRICS = {m.name: (m.meaning, m.unit) for m in REGISTRY}
+
+#: Mechanism group -> the metrics it holds.
+METRIC_GROUPS = {g: tuple(m.name for m in REGISTRY if m.group == g) for g in GROUPS}
+
+
+def _costs(costs):
     if costs is None:
         from ..scenario import Costs
 
         costs = Costs()
-    agent_hours = s["staffed_s"] / 3600.0
-    cost_agents = agent_hours * costs.agent_hour
-    cost_concessions = s["concessions"] * costs.concession
-    cost_churn = s["churned"] * costs.lost_customer
-    cost_overtime = s["overtime_s"] / 3600.0 * costs.overtime_premium
-    return {
-        "offered": s["offered"],
-        "answered": s["answered"],
-        "abandoned": s["abandoned"],
-        "waiting_at_end": s["waiting_at_end"],
-        "service_level": _ratio(s["answered_in_target"], s["offered"]),
-        "asa_s": _ratio(s["wait_answered_s"], s["answered"]),
-        "mean_wait_s": _ratio(s["wait_answered_s"] + s["wait_other_s"], s["offered"]),
-        "p_wait": _ratio(s["waited"], s["offered"]),
-        "abandon_rate": _ratio(s["abandoned"], s["offered"]),
-        "occupancy": _ratio(s["busy_s"], s["staffed_s"]),
-        "aht_s": _ratio(s["handle_s"], s["answered"]),
-        "agent_hours": s["staffed_s"] / 3600.0,
-        "overtime_h": s["overtime_s"] / 3600.0,
-        "after_hours": s["after_hours"],
-        "lost_after_hours": s["lost_after_hours"],
-        "deferred": s["deferred"],
-        "redials": s["redials"],
-        "first_contacts": s["first_contacts"],
-        "repeat_contacts": s["repeat_contacts"],
-        "repeat_rate": _ratio(s["repeat_contacts"], s["first_contacts"]),
-        "failure_demand_share": _ratio(s["failure_demand"], s["offered"]),
-        "promises_made": s["promises_made"],
-        "promises_kept": s["promises_kept"],
-        "promises_broken": s["promises_broken"],
-        "promises_open": s["promises_open"],
-        "promise_keep_rate": _ratio(s["promises_kept"], s["promises_kept"] + s["promises_broken"]),
-        "callbacks_on_time_rate": _ratio(s["callbacks_kept"], s["callbacks_kept"] + s["callbacks_broken"]),
-        "callback_attempts": s["callback_attempts"],
-        "fcr": 1.0 - _ratio(s["fcr_unresolved"], s["fcr_base"]),
-        "recovery_rate": _ratio(s["recoveries"], s["recovery_attempts"]),
-        "aht_first_s": _ratio(s["handle_first_s"], s["answered_first"]),
-        "aht_repeat_s": _ratio(s["handle_repeat_s"], s["answered_repeat"]),
-        "aht_inflation": _ratio(s["handle_s"], s["handle_base_s"]),
-        "churned": s["churned"],
-        "concessions": s["concessions"],
-        "cost_agents": cost_agents,
-        "cost_concessions": cost_concessions,
-        "cost_churn": cost_churn,
-        "cost_overtime": cost_overtime,
-        "cost": cost_agents + cost_overtime + cost_concessions + cost_churn,
-        "morale_mean": _ratio(s["morale_sum"], s["headcount_sum"]),
-        "morale_p10": _ratio(s["morale_p10_sum"], s["roster_days"]),
-        "headcount": _ratio(s["headcount_sum"], s["roster_days"]),
-        "quits": s["quits"],
-        "hires": s["hires"],
-        "absence_rate": _ratio(s["absent_days"], s["headcount_sum"]),
-        "aggressions": s["aggressions"],
-        "conceded": s["conceded"],
-        "service_level_contract": _ratio(s["answered_in_target"] - s["conceded_in_target"], s["offered"] - s["conceded"]),
-        "out_of_policy": s["out_of_policy"],
-        "overrides": s["overrides"],
-    }
+    return costs
+
+
+def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndarray]:
+    """Every metric of :data:`REGISTRY` from counter sums of any shape; ``costs`` is the
+    scenario's :class:`~simcenter.scenario.Costs` (defaults when None)."""
+    costs = _costs(costs)
+    return {m.name: m.compute(s, costs) for m in REGISTRY}
+
+
+def metric(name: str, s: dict[str, np.ndarray], costs=None):
+    """One metric from counter sums (see :func:`metrics_from_sums`)."""
+    return _BY_NAME[name].compute(s, _costs(costs))
+
+
+def active_metrics(scenario) -> list[str]:
+    """The metrics of the mechanisms ``scenario`` switches on, in :data:`REGISTRY` order."""
+    on = {g for g, (_, uses) in GROUPS.items() if uses(scenario)}
+    return [m.name for m in REGISTRY if m.group is None or m.group in on]
 
 
 def metrics_reference() -> str:
@@ -182,7 +210,7 @@ def metrics_reference() -> str:
     lines = [
         "# Metrics reference",
         "",
-        "Generated from `simcenter.stats.METRICS`; a test keeps this page equal to the code.",
+        "Generated from the metric registry (`simcenter.output.metrics.REGISTRY`); a test keeps this page equal to the code.",
         "",
         "Conventions:",
         "",
@@ -202,8 +230,11 @@ def metrics_reference() -> str:
         "* A ratio whose denominator is zero (no contact offered in an interval) is undefined",
         "  (NaN) and left out of the average.",
         "",
-        "| metric | unit | definition |",
-        "|---|---|---|",
+        "* The table of `simcenter run` shows a metric of a mechanism only when the scenario",
+        "  switches that mechanism on (the *shown* column); tables and JSON keep every metric.",
+        "",
+        "| metric | unit | definition | shown |",
+        "|---|---|---|---|",
     ]
-    lines += [f"| `{name}` | {unit} | {text} |" for name, (text, unit) in METRICS.items()]
+    lines += [f"| `{m.name}` | {m.unit} | {m.meaning} | {GROUPS[m.group][0] if m.group else 'always'} |" for m in REGISTRY]
     return "\n".join(lines) + "\n"

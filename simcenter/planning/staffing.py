@@ -48,6 +48,7 @@ import pandas as pd
 from . import analytic
 from ..model.center import run_replication
 from ..errors import SimcenterError
+from ..output.metrics import metric
 from ..outputs import FileKind
 from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
 from ..output.analysis import confidence_interval, doubled, replicate_until
@@ -184,14 +185,9 @@ def evaluate_plan(scenario: Scenario, plan, replications: int = 10, seed: int | 
     return _plan_table(scenario, plan, runs)
 
 
-def _ratio(num, den):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
 def _plan_table(scenario: Scenario, plan, runs: list[dict]) -> pd.DataFrame:
-    sl = np.array([_ratio(r["answered_in_target"], r["offered"]) for r in runs])
-    ab = np.array([_ratio(r["abandoned"], r["offered"]) for r in runs])
+    sl = np.array([metric("service_level", r) for r in runs])
+    ab = np.array([metric("abandon_rate", r) for r in runs])
     sl_mean, sl_low, sl_high = confidence_interval(sl)
     ab_mean, _, _ = confidence_interval(ab)
     load, _ = _offered_load(scenario, runs)
@@ -211,7 +207,7 @@ def _offered_load(scenario: Scenario, runs: list[dict]) -> tuple[np.ndarray, np.
     days = len(_reported_open_days(scenario))
     span = days * scenario.interval_s
     busy = np.mean([r["busy_s"] for r in runs], axis=0)
-    handle = _ratio(np.sum([r["handle_s"] for r in runs], axis=0), np.sum([r["answered"] for r in runs], axis=0))
+    handle = metric("aht_s", {k: np.sum([r[k] for r in runs], axis=0) for k in ("handle_s", "answered")})
     handle = np.where(np.isnan(handle), scenario.nominal_handle_s, handle)
     abandoned = np.mean([r["abandoned"] for r in runs], axis=0)
     return (busy + abandoned * handle) / span, handle
@@ -249,7 +245,7 @@ def _rejects_formula(runs, plan, load, handle, patience, target: Target) -> tupl
     """Per interval: the measured service level, and whether it rejects the stationary
     formula at the measured load (the formula's value lies outside its 95% interval over
     replications)."""
-    sl, low, high = confidence_interval(np.array([_ratio(r["answered_in_target"], r["offered"]) for r in runs]))
+    sl, low, high = confidence_interval(np.array([metric("service_level", r) for r in runs]))
     rejects = []
     for m, q, lo, hi, n, h in zip(load, sl, low, high, plan, handle):
         if m > 0 and n > 0 and 0.0 < q < 1.0:
@@ -351,8 +347,8 @@ def flat_staffing(
                 runs.append({k: float(v.sum()) for k, v in sums.items()})
 
         def decided(reps: int) -> tuple[bool, float]:
-            sl = np.array([r["answered_in_target"] / r["offered"] if r["offered"] else np.nan for r in runs])
-            ab = np.array([r["abandoned"] / r["offered"] if r["offered"] else np.nan for r in runs])
+            sl = np.array([float(metric("service_level", r)) for r in runs])
+            ab = np.array([float(metric("abandon_rate", r)) for r in runs])
             mean, low, high = confidence_interval(sl)
             decided_sl = low >= target.level or high < target.level
             ok = mean >= target.level
@@ -429,7 +425,7 @@ def staff(
         evaluated = _plan_table(scenario, plan, runs)
         table[name] = evaluated["agents"]
         table[f"sl_{name}"] = evaluated["service_level"]
-        day_sl = np.array([r["answered_in_target"].sum() / r["offered"].sum() for r in runs])
+        day_sl = np.array([metric("service_level", {k: v.sum() for k, v in r.items()}) for r in runs])
         mean, low, high = confidence_interval(day_sl)
         summary[name] = {"agent_hours_per_day": float(sum(plan) * hours), "service_level": float(mean),
                          "ci_low": float(low), "ci_high": float(high)}

@@ -586,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV")
     st.set_defaults(func=cmd_staff)
 
-    from .plots import KINDS
+    from .report import KINDS
 
     pl = sub.add_parser("plot", help="draw a plot from saved sweep or run results (PNG or SVG)")
     pl.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")

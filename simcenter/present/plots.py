@@ -41,15 +41,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "KINDS", "PALETTE", "staffing_curves", "heatmap", "required_agents", "cost_frontier", "intraday", "trajectories", "save",
+    "PALETTE", "staffing_curves", "heatmap", "required_agents", "cost_frontier", "intraday", "trajectories", "save",
 ]
 
 #: Okabe & Ito (2008), colour-blind-safe.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-KINDS = ("staffing-curve", "heatmap", "required-agents", "cost-frontier", "intraday", "trajectories")
-
 
 def _figure(rows: int = 1, cols: int = 1, size=(7.0, 4.2), **kw):
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -18,6 +18,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ from ..outputs import FileKind
 from ..scenario import Scenario
 from ..output.metrics import METRICS
 
-__all__ = ["SavedResults", "load_results", "figure", "applicable_kinds", "html_report", "REPORT_FILE"]
+__all__ = ["SavedResults", "load_results", "figure", "applicable_kinds", "html_report", "REPORT_FILE", "PLOT_KINDS", "KINDS"]
 
 #: The HTML report, recognised as simcenter's by its generator tag.
 REPORT_FILE = FileKind("report", (".html", ".htm"))
@@ -159,53 +160,84 @@ def _noncompliance_param(r: SavedResults) -> str | None:
     return next((p for p in r.parameters if p.endswith("noncompliance")), None)
 
 
+def _is_sweep(r: SavedResults) -> bool:
+    return r.kind == "sweep"
+
+
+def _has_roster(r: SavedResults) -> bool:
+    return r.kind == "run" and r.by_day is not None and r.by_day[r.by_day.metric == "headcount"]["mean"].notna().any()
+
+
+def _can_require(r: SavedResults) -> bool:
+    return _is_sweep(r) and bool(_staffing_param(r)) and bool(_noncompliance_param(r)) and "service_level" in set(r.summary.metric)
+
+
+def _policies(r: SavedResults) -> list[str]:
+    return [p for p in r.parameters if p not in (_staffing_param(r), _noncompliance_param(r))]
+
+
+def _draw_staffing_curve(r: SavedResults, metric: str, x, y, target: float):
+    staffing = _staffing_param(r)
+    by = y or next((p for p in r.parameters if p != staffing), None)
+    return plots.staffing_curves(_only(r.summary, r.parameters, keep=(staffing, by)), staffing, by, metric, target)
+
+
+def _draw_heatmap(r: SavedResults, metric: str, x, y, target: float):
+    x = x or r.parameters[0]
+    y = y or next(p for p in r.parameters if p != x)
+    return plots.heatmap(r.summary, x, y, metric)
+
+
+def _draw_cost_frontier(r: SavedResults, metric: str, x, y, target: float):
+    staffing, noncompliance = _staffing_param(r), _noncompliance_param(r)
+    policy = y or _policies(r)[0]
+    table = _required(r.summary, staffing, target, keep=(staffing, noncompliance, policy), parameters=r.parameters)
+    return plots.cost_frontier(table, noncompliance, policy, staffing)
+
+
+@dataclass(frozen=True)
+class PlotKind:
+    """A kind of figure: which saved results it applies to, and how it is drawn from them
+    (``draw(results, metric, x, y, target)``)."""
+
+    applies: Callable[[SavedResults], bool]
+    draw: Callable
+
+
+#: Every plot kind, in the order ``report`` draws them. ``simcenter plot --kind`` and
+#: ``simcenter report`` both read this registry: a new kind is one entry and its function.
+PLOT_KINDS: dict[str, PlotKind] = {
+    "staffing-curve": PlotKind(lambda r: _is_sweep(r) and bool(_staffing_param(r)), _draw_staffing_curve),
+    "heatmap": PlotKind(lambda r: _is_sweep(r) and len(r.parameters) >= 2, _draw_heatmap),
+    "required-agents": PlotKind(_can_require, lambda r, metric, x, y, target: plots.required_agents(
+        required_agents_table(r, target), x=_noncompliance_param(r))),
+    "cost-frontier": PlotKind(lambda r: _can_require(r) and bool(_policies(r)) and "cost" in set(r.summary.metric), _draw_cost_frontier),
+    "intraday": PlotKind(lambda r: r.kind == "run", lambda r, metric, x, y, target: plots.intraday(
+        r.by_interval, r.scenario.simulation.interval_minutes, target)),
+    "trajectories": PlotKind(_has_roster, lambda r, metric, x, y, target: plots.trajectories(r.by_day)),
+}
+
+#: The names of the plot kinds.
+KINDS = tuple(PLOT_KINDS)
+
+
 def applicable_kinds(r: SavedResults) -> list[str]:
     """The plot kinds these results can draw."""
-    if r.kind == "run":
-        has_roster = r.by_day is not None and r.by_day[r.by_day.metric == "headcount"]["mean"].notna().any()
-        return ["intraday"] + (["trajectories"] if has_roster else [])
-    kinds = []
-    staffing, noncompliance = _staffing_param(r), _noncompliance_param(r)
-    if staffing:
-        kinds.append("staffing-curve")
-    if len(r.parameters) >= 2:
-        kinds.append("heatmap")
-    if staffing and noncompliance and "service_level" in set(r.summary.metric):
-        kinds.append("required-agents")
-        policies = [p for p in r.parameters if p not in (staffing, noncompliance)]
-        if policies and "cost" in set(r.summary.metric):
-            kinds.append("cost-frontier")
-    return kinds
+    return [name for name, kind in PLOT_KINDS.items() if kind.applies(r)]
 
 
 def figure(r: SavedResults, kind: str, metric: str = "service_level", x: str | None = None, y: str | None = None,
            target: float = 0.8):
-    """Draw plot ``kind`` (see :mod:`simcenter.plots`) from saved results."""
-    if kind not in plots.KINDS:
-        raise SimcenterError(f"--kind must be one of {', '.join(plots.KINDS)}, got {kind!r}")
-    if kind not in applicable_kinds(r):
+    """Draw plot ``kind`` (one of :data:`PLOT_KINDS`) from saved results."""
+    if kind not in PLOT_KINDS:
+        raise SimcenterError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if not PLOT_KINDS[kind].applies(r):
         able = ", ".join(applicable_kinds(r)) or "none"
         raise SimcenterError(f"--kind {kind} does not apply to the {r.kind} results in {str(r.path)!r} (these can draw: {able})")
-    if kind == "intraday":
-        return plots.intraday(r.by_interval, r.scenario.simulation.interval_minutes, target)
-    if kind == "trajectories":
-        return plots.trajectories(r.by_day)
-    staffing, noncompliance = _staffing_param(r), _noncompliance_param(r)
     for name, value in (("--x", x), ("--y", y)):
-        if value is not None and value not in r.parameters:
+        if r.kind == "sweep" and value is not None and value not in r.parameters:
             raise SimcenterError(f"{name} {value!r} is not a swept parameter; swept: {', '.join(r.parameters)}")
-    if kind == "heatmap":
-        x = x or r.parameters[0]
-        y = y or next(p for p in r.parameters if p != x)
-        return plots.heatmap(r.summary, x, y, metric)
-    if kind == "staffing-curve":
-        by = y or next((p for p in r.parameters if p != staffing), None)
-        return plots.staffing_curves(_only(r.summary, r.parameters, keep=(staffing, by)), staffing, by, metric, target)
-    if kind == "required-agents":
-        return plots.required_agents(required_agents_table(r, target), x=noncompliance)
-    policy = y or next(p for p in r.parameters if p not in (staffing, noncompliance))
-    table = _required(r.summary, staffing, target, keep=(staffing, noncompliance, policy), parameters=r.parameters)
-    return plots.cost_frontier(table, noncompliance, policy, staffing)
+    return PLOT_KINDS[kind].draw(r, metric, x, y, target)
 
 
 def _only(summary: pd.DataFrame, parameters, keep) -> pd.DataFrame:

@@ -45,14 +45,14 @@ MAX_CHUNKS = 256
 def run_chunk(chunk: list, scenarios: dict, seeds: dict, metrics: tuple) -> list[dict]:
     """Run a chunk of (point, replication) tasks; one row of metrics each."""
     from ..model.center import run_replication
+    from ..output.analysis import reported
     from ..output.metrics import metrics_from_sums
 
     rows = []
     for point, rep in chunk:
         scenario = scenarios[point]
         counters = run_replication(scenario, seeds[point], rep)
-        warm = scenario.simulation.warmup_days * scenario.intervals_per_day
-        values = metrics_from_sums({k: v[warm:].sum() for k, v in counters.items()}, scenario.costs)
+        values = metrics_from_sums({k: reported(scenario, v).sum() for k, v in counters.items()}, scenario.costs)
         rows.append({"run_id": point, "replication": rep, **{m: float(values[m]) for m in metrics}})
     return rows
 
