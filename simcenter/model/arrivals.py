@@ -6,6 +6,11 @@ factors, after-hours calls). The next arrival time is found by inverting the cum
 rate: one standard exponential draw ``E`` gives the first time ``t`` at which the integral of
 the rate from now reaches ``E``, whatever the rate changes in between. Intervals with no
 arrivals are skipped; after the last interval of the run there are none.
+
+Each first contact is a new customer's, of a contact type drawn by the types' ``share``, and
+brings its work content (the type's talk time) and the caller's patience, drawn when the
+need arises, each from its own stream: two scenarios run with one seed see the same
+customers (common random numbers).
 """
 
 from __future__ import annotations
@@ -14,20 +19,41 @@ from typing import Callable
 
 from simpy.events import Timeout
 
+from .contact import Contact, Origin
+from .customer import Customer
+from .distributions import handle_time_draws, patience_draws
+from .streams import Purpose, block_draws, constant
+
 __all__ = ["Arrivals"]
 
 
 class Arrivals:
-    """The first-contact arrival process of one replication: ``next_exp()`` draws standard
-    exponentials, ``on_arrival(event)`` is called at each arrival."""
+    """The first contacts of one replication. ``rng(purpose, index)`` gives its random
+    streams; ``next_id()`` numbers a new contact and ``arrive(contact, now)`` brings it to the
+    center (the engine's)."""
 
-    __slots__ = ("env", "timeline", "next_exp", "on_arrival")
-
-    def __init__(self, env, timeline, next_exp: Callable[[], float], on_arrival: Callable):
+    def __init__(self, scenario, env, timeline, rng: Callable, next_id: Callable, arrive: Callable):
         self.env = env
         self.timeline = timeline
-        self.next_exp = next_exp
-        self.on_arrival = on_arrival
+        self.next_exp = block_draws(rng(Purpose.ARRIVALS).standard_exponential)
+        self.next_id = next_id
+        self.arrive = arrive
+        types = scenario.contact_types
+        if len(types) == 1:
+            self._next_type = constant(0)
+        else:
+            shares, type_rng = [c.share for c in types], rng(Purpose.CONTACT_TYPE)
+            self._next_type = block_draws(lambda n: type_rng.choice(len(shares), n, p=shares))
+        self._handle = [handle_time_draws(c.handle_time, rng(Purpose.HANDLING, i)) for i, c in enumerate(types)]
+        self._patience = patience_draws(scenario.patience, rng(Purpose.PATIENCE))
+
+    def _on_arrival(self, event) -> None:
+        now = self.env.now
+        ctype = self._next_type()
+        cid = self.next_id()
+        contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
+        self.schedule(now)
+        self.arrive(contact, now)
 
     def schedule(self, now: float) -> None:
         """Schedule the next first contact after ``now``."""
@@ -43,7 +69,7 @@ class Arrivals:
             if rate > 0.0:
                 dt = need / rate
                 if t + dt < end:
-                    Timeout(self.env, t + dt - now).callbacks.append(self.on_arrival)
+                    Timeout(self.env, t + dt - now).callbacks.append(self._on_arrival)
                     return
                 need -= rate * (end - t)
             t = end

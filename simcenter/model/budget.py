@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ScenarioError, SimcenterError, WorkLimitError
+from ..errors import ScenarioError, WorkLimitError
 from .expectations import failure_demand  # the promise chain the adjusted Erlang plan uses
 from .formulas import recovery_probabilities
 

@@ -1,35 +1,23 @@
 """The contact center: the parts of the model wired together, and the hot path of a
 contact (arrive, wait or abandon, be served, done).
 
-What happens
-------------
-* **Arrivals** (:mod:`~simcenter.model.arrivals`): first contacts, a Poisson process with a
-  rate constant within each interval.
-* **A contact arrives.** While the center is open it is *offered*: the router
-  (:mod:`~simcenter.model.router`) gives it to an idle agent at once, or it joins the
-  inbound queue (:mod:`~simcenter.model.queues`). If the caller's patience runs out first,
-  the caller abandons and may redial later. While the center is closed it is lost, or
-  returns after the next opening, or, in a concession window, is served out of contract
-  by the closing agents kept on (``calendar.after_hours``).
-* **Agents** (:mod:`~simcenter.model.agents`) come on and off duty as the shift plan
-  (:mod:`~simcenter.model.shiftplan`) says; handling a contact keeps an agent busy for the
-  talk time (longer for an angry customer, slower for a worn-out agent:
-  :mod:`~simcenter.model.formulas`) plus the wrap-up. With ``workforce.enabled`` agents are
-  people (:mod:`~simcenter.model.workforce`).
-* **When a contact ends**, the promise book (:mod:`~simcenter.model.promises`) may make a
-  promise, attempt a recovery, and later send the customer back as a repeat contact;
-  out-of-policy requests (:mod:`~simcenter.model.requests`) may anger the customer or
-  make management concede.
+A first contact comes from the arrival process (:mod:`~simcenter.model.arrivals`). While the
+center is open it is *offered*: the router (:mod:`~simcenter.model.router`) gives it to an
+idle agent or queues it (:mod:`~simcenter.model.queues`); a caller whose patience runs out
+abandons and may redial. While closed it is lost, returns after the next opening, or, in a
+concession window, is served out of contract (``calendar.after_hours``). Agents come and go
+as the shift plan says (:mod:`~simcenter.model.agents`, :mod:`~simcenter.model.shiftplan`);
+handling takes the talk time (longer for an angry customer, slower for a worn-out agent:
+:mod:`~simcenter.model.formulas`, :mod:`~simcenter.model.workforce`) plus the wrap-up. When a
+contact ends, the promise book (:mod:`~simcenter.model.promises`) may make a promise or
+attempt a recovery, and later sends the customer back as a repeat contact; out-of-policy
+requests (:mod:`~simcenter.model.requests`) may anger the customer or make management concede.
 
-How it runs
------------
-SimPy is the event core: every future happening is a ``Timeout`` in SimPy's event queue,
-and what happens then is a plain callback on that event. There is no SimPy process per
-customer and no ``Resource``: the queue is a deque, the callback queue a heap, idle agents a
-list, which keeps each contact to two or three events (arrival, end of handling, and a
-patience timer only for callers who wait). A fulfilment promise costs an event only if it is
-broken and noticed within the run. Everything the run measures goes into its counters
-(:mod:`~simcenter.model.counters`).
+SimPy is the event core: every future happening is a ``Timeout`` and what happens then is a
+plain callback on it, with no process per customer and no ``Resource``. A contact costs two
+or three events (arrival, end of handling, a patience timer only for callers who wait); a
+fulfilment promise costs one only if broken and noticed within the run. What the run
+measures goes into its counters (:mod:`~simcenter.model.counters`).
 """
 
 from __future__ import annotations
@@ -45,17 +33,17 @@ from .agents import AgentPool
 from .arrivals import Arrivals
 from .budget import WorkGuard, estimate
 from .calendar import Timeline
-from .contact import ABANDONED, ANSWERED, WAITING, Contact, Origin, Outcome
+from .contact import ABANDONED, ANSWERED, TRACE_COLUMNS, WAITING, Contact, Origin, Outcome, trace_row  # noqa: F401
 from .counters import Accumulator
 from .customer import Customer
-from .distributions import handle_time_draws, patience_draws
+from .distributions import patience_draws
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
 from .promises import PromiseBook
 from .queues import CallbackQueue, InboundQueue
 from .requests import Requests
 from .router import Router, policy_for
 from .shiftplan import plan_changes
-from .streams import Purpose, block_draws, constant, generator
+from .streams import Purpose, block_draws, generator
 from .workforce import Roster
 
 __all__ = ["CallCenter", "run_replication", "TRACE_COLUMNS"]
@@ -83,18 +71,9 @@ class CallCenter:
         def uniforms(purpose: int, index: int = 0):
             return block_draws(rng(purpose, index).random)
 
-        self.arrivals = Arrivals(env, tl, block_draws(rng(Purpose.ARRIVALS).standard_exponential), self._on_first_contact)
-        types = sc.contact_types
-        if len(types) == 1:
-            self._next_type = constant(0)
-        else:
-            shares = [c.share for c in types]
-            type_rng = rng(Purpose.CONTACT_TYPE)
-            self._next_type = block_draws(lambda n: type_rng.choice(len(shares), n, p=shares))
-        self._handle = [handle_time_draws(c.handle_time, rng(Purpose.HANDLING, i)) for i, c in enumerate(types)]
-        self._wrapup = [c.wrapup_s for c in types]
-        self._type_names = [c.name for c in types]
-        self._patience = patience_draws(sc.patience, rng(Purpose.PATIENCE))
+        self.arrivals = Arrivals(sc, env, tl, rng, self._next_id, self._arrive)
+        self._wrapup = [c.wrapup_s for c in sc.contact_types]
+        self._type_names = [c.name for c in sc.contact_types]
         self._redial_prob = sc.patience.redial_prob
         self._redial_u = uniforms(Purpose.REDIAL, 0)
         redial_delay, mean_delay = rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s
@@ -178,14 +157,6 @@ class CallCenter:
         return cid
 
     # -- a contact arrives ----------------------------------------------------------------
-
-    def _on_first_contact(self, event) -> None:
-        now = self.env.now
-        ctype = self._next_type()
-        cid = self._next_id()
-        contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
-        self.arrivals.schedule(now)
-        self._arrive(contact, now)
 
     def _on_return(self, event) -> None:
         """A redial or a next-day return reaches the center."""
@@ -330,21 +301,11 @@ class CallCenter:
                 self.book.end_attempt(task, now)
         self.router.agent_done(agent, now)
 
-    # -- trace --------------------------------------------------------------------------
-
     def _record(self, contact: Contact, outcome: str, wait: float, agent: int = -1, talk: float = math.nan) -> None:
-        if self.trace is None:
-            return
-        tl = self.timeline
-        wrapup = self._wrapup[contact.ctype] if outcome == Outcome.ANSWERED else math.nan
-        self.trace((self.replication, contact.id, contact.customer.id, contact.origin, self._type_names[contact.ctype],
-                    contact.arrival, contact.interval // tl.intervals_per_day, contact.interval % tl.intervals_per_day,
-                    contact.interval < tl.warmup_intervals, outcome, wait, talk, wrapup, agent))
-
-
-#: Columns of a trace table, in the order of the tuples CallCenter passes to its sink.
-TRACE_COLUMNS = ("replication", "contact_id", "customer_id", "origin", "contact_type", "arrival_s", "day", "interval", "warmup",
-                 "outcome", "wait_s", "talk_s", "wrapup_s", "agent")
+        if self.trace is not None:
+            wrapup = self._wrapup[contact.ctype] if outcome == Outcome.ANSWERED else math.nan
+            self.trace(trace_row(self.replication, contact, self._type_names[contact.ctype], self.timeline, outcome, wait, talk,
+                                 wrapup, agent))
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None,

@@ -4,7 +4,7 @@ Only asked-for runs keep per-contact records (``simulate(..., trace=PATH)``, or
 ``simcenter run --trace PATH``): one row per contact outcome, buffered in small chunks and
 appended to a CSV file or, for a ``.parquet`` path, to a Parquet file one row group at a
 time, so memory stays flat however long the run. The columns are
-:data:`simcenter.center.TRACE_COLUMNS`:
+:data:`simcenter.model.contact.TRACE_COLUMNS`:
 
 ``replication, contact_id, customer_id, origin, contact_type, arrival_s, day, interval,
 warmup, outcome, wait_s, talk_s, wrapup_s, agent``
@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from .._io import file_mode
 
-from ..model.center import TRACE_COLUMNS
+from ..model.contact import TRACE_COLUMNS
 from ..outputs import FileKind, check_file
 from ..model.workforce import AGENT_LOG_COLUMNS
 
