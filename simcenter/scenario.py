@@ -635,7 +635,7 @@ class Scenario:
             raise ScenarioError("contact_types.share", f"shares must sum to 1, got {total:.6g} ({shares})", value=total)
         from .model.budget import check
 
-        check(self)  # bounded work: contacts, loops, pile-up and intervals (simcenter.budget)
+        check(self)  # bounded work: contacts, loops, pile-up and intervals (simcenter.model.budget)
 
     # -- rates -------------------------------------------------------------------------
 

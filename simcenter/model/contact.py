@@ -41,7 +41,7 @@ WAITING, ANSWERED, ABANDONED = 0, 1, 2
 
 
 class Contact:
-    """One contact attempt by ``customer`` (a :class:`~simcenter.customer.Customer`).
+    """One contact attempt by ``customer`` (a :class:`~simcenter.model.customer.Customer`).
     ``repeat`` marks failure demand: a contact caused by a broken promise, or a redial or
     next-day return of one."""
 

@@ -17,7 +17,7 @@ Conventions
 * Per-interval tables cover the intervals of the opening hours of open days; per-day and
   run totals also count what happens while closed (after-hours contacts, close-out).
 
-See :data:`simcenter.stats.METRICS` for every metric's definition and unit.
+See :data:`simcenter.output.metrics.REGISTRY` for every metric's definition and unit.
 """
 
 from __future__ import annotations
@@ -233,6 +233,6 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 
 
 def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
-    """Results from the per-replication counters of :func:`simcenter.center.run_replication`."""
+    """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`."""
     counters = {name: np.stack([reported(scenario, r[name]) for r in runs]) for name in COUNTERS}
     return Results(scenario=scenario, seed=seed, counters=counters)

@@ -17,7 +17,7 @@ run completes.
 
 With ``workforce.enabled``, ``simulate(..., agent_trace=PATH)`` (``simcenter run
 --agent-trace PATH``) writes one row per employed agent per day,
-:data:`simcenter.workforce.AGENT_LOG_COLUMNS`: ``replication, day, agent, morale,
+:data:`simcenter.model.workforce.AGENT_LOG_COLUMNS`: ``replication, day, agent, morale,
 baseline, employed, present, quitting, occupancy, hired_day`` (morale at the end of the
 day, before the night's recovery; ``day`` 0 is the first warm-up day; ``hired_day`` is
 empty for the first roster).

@@ -146,7 +146,7 @@ def required_agents(table: pd.DataFrame, x: str = "noncompliance") -> "Figure":
 
 
 def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: str = "cost") -> "Figure":
-    """From :func:`simcenter.tradeoff.required_staffing`'s table: agents needed (left)
+    """From :func:`simcenter.planning.tradeoff.required_staffing`'s table: agents needed (left)
     and total cost at that staffing (right) against ``x``, one line per ``policy``, with
     the break-even points marked."""
     fig, ((left, right),) = _figure(1, 2, size=(10.0, 4.2))

@@ -128,7 +128,7 @@ def _process_pool(workers: int, scheduler: str | None):
     # Workers fork from a clean server process that has imported simcenter once: no fork of
     # this (possibly threaded) process, and no re-import of numpy, pandas and scipy per worker.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["simcenter.executors", "simcenter.center"])
+    context.set_forkserver_preload(["simcenter.run.executors", "simcenter.model.center"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=watch_parent, initargs=(os.getpid(),))
 
     def run_pool(tasks, scenarios, seeds, metrics, finished, tag=""):

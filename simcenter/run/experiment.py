@@ -4,7 +4,7 @@ running replications until the answer is precise enough.
 Common random numbers
 ---------------------
 Replication ``r`` of a run with seed ``s`` draws every random quantity of every purpose
-from ``SeedSequence(s, spawn_key=(r, purpose, ...))`` (see :mod:`simcenter.streams`), and
+from ``SeedSequence(s, spawn_key=(r, purpose, ...))`` (see :mod:`simcenter.model.streams`), and
 customers draw their type, work content and patience when they are created, in arrival
 order. Two scenarios that differ only in staffing or policy, run with the same seed,
 therefore see the same customers, and the difference of a metric between them, replication

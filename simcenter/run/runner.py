@@ -24,7 +24,7 @@ def simulate(
     trace: str | Path | None = None,
     agent_trace: str | Path | None = None,
 ) -> Results:
-    """Simulate a scenario and return its :class:`~simcenter.results.Results`.
+    """Simulate a scenario and return its :class:`~simcenter.output.results.Results`.
 
     Parameters
     ----------

@@ -1,8 +1,8 @@
 """Sweeps: many scenarios, many replications, on one machine or a Dask cluster, resumable.
 
-A sweep file (:mod:`simcenter.sweepfile`) names a base scenario, changes to it and the
+A sweep file (:mod:`simcenter.run.sweepfile`) names a base scenario, changes to it and the
 axes to vary; :func:`sweep` runs every point x replication on an executor
-(:mod:`simcenter.executors`) and returns two tables: one row per point x replication, and
+(:mod:`simcenter.run.executors`) and returns two tables: one row per point x replication, and
 one per point and metric with its 95% interval.
 
 With a ``[precision]`` target the sweep runs in rounds: every point starts with
@@ -196,7 +196,7 @@ def sweep(
     ``executor``: ``"serial"`` (in this process, for debugging), ``"process"`` (a local
     process pool of ``workers``, default all cores), ``"dask-local"`` (a Dask
     LocalCluster of ``workers`` processes) or ``"dask"`` (the running Dask cluster at
-    ``scheduler``, e.g. ``"tcp://127.0.0.1:8786"``); see :data:`simcenter.executors.EXECUTORS`.
+    ``scheduler``, e.g. ``"tcp://127.0.0.1:8786"``); see :data:`simcenter.run.executors.EXECUTORS`.
     With ``out``, rows are written as they finish and ``resume=True`` completes an
     interrupted sweep. ``inputs``: files the caller reads, never to be written over.
 

@@ -20,7 +20,7 @@ metrics to keep::
 
 The file is declared with the scenario's machinery (:mod:`simcenter.schema`), so every
 error names the key, the value and what is allowed, and every point's scenario is
-validated, and its work bounded (:mod:`simcenter.budget`), before anything runs.
+validated, and its work bounded (:mod:`simcenter.model.budget`), before anything runs.
 
 Seeds and replications are the sweep's to control, and nothing the user asks is ignored:
 by default every point runs with the same seed (common random numbers: points see the
