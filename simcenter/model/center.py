@@ -262,7 +262,12 @@ class CallCenter:
                 st.fcr_base[k] += 1
         if self.trace is not None:
             self._record(contact, Outcome.ANSWERED, wait, agent, talk * speed)
-        self._start(agent, contact, work, now)
+        st.spread(st.busy_s, now, now + work)  # as _start does; inline on every contact's path (profiled)
+        if self._track:
+            self._serving[agent] = contact
+            if self.roster is not None:
+                self.roster.busy(agent, work)
+        Timeout(self.env, work, agent).callbacks.append(self._on_done)
 
     def _call_back(self, cb, agent: int, now: float) -> None:
         """An agent calls a customer back: a conversation if reached, else a short attempt."""
@@ -299,7 +304,11 @@ class CallCenter:
                     roster.after_contact(agent, anger, recovery, task.interval, task.conceded, overridden)
             else:
                 self.book.end_attempt(task, now)
-        self.router.agent_done(agent, now)
+        pool = self.pool
+        if pool.leaving or pool.dismissed:
+            self.router.agent_done(agent, now)  # the router decides whether this agent stops
+        else:
+            self.router.agent_free(agent, now)
 
     def _record(self, contact: Contact, outcome: str, wait: float, agent: int = -1, talk: float = math.nan) -> None:
         if self.trace is not None:

@@ -68,19 +68,19 @@ class InboundQueue:
 class CallbackQueue:
     """Callbacks available to call, earliest due first; taken or dead ones skipped lazily."""
 
-    __slots__ = ("_heap", "_seq")
+    __slots__ = ("heap", "_seq")
 
     def __init__(self):
-        self._heap: list = []  # (due, seq, callback)
+        self.heap: list = []  # (due, seq, callback); empty when nothing waits (the router's quick check)
         self._seq = 0
 
     def push(self, cb) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (cb.due, self._seq, cb))
+        heapq.heappush(self.heap, (cb.due, self._seq, cb))
 
     def peek(self):
         """The next callback to call (None if none), left in the queue."""
-        heap = self._heap
+        heap = self.heap
         while heap:
             cb = heap[0][2]
             if cb.state == PENDING:
@@ -90,10 +90,10 @@ class CallbackQueue:
 
     def pop(self) -> None:
         """Remove the callback :meth:`peek` returned."""
-        heapq.heappop(self._heap)
+        heapq.heappop(self.heap)
 
     def __bool__(self) -> bool:
-        return bool(self._heap)
+        return bool(self.heap)
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self.heap)

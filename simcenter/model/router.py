@@ -132,7 +132,7 @@ class Router:
     def agent_free(self, agent: int, now: float) -> None:
         """A free agent takes the next piece of work, or goes idle."""
         callbacks = self.callbacks
-        cb = callbacks.peek() if callbacks else None
+        cb = callbacks.peek() if callbacks.heap else None
         if cb is not None and (self.policy.takes_callback(cb, agent, now) or not self.inbound.has_waiting()):
             callbacks.pop()
             self.call_back(cb, agent, now)
@@ -144,8 +144,10 @@ class Router:
             self.serve(nxt, agent, now)
 
     def agent_done(self, agent: int, now: float) -> None:
-        """An agent finished a piece of work: they stop, finish the queue after closing, or
-        take the next piece of work."""
+        """An agent finished a piece of work while the pool has agents to let go (dismissed
+        by the roster, or leaving because the plan fell): they stop, finish the queue after
+        closing, or take the next piece of work. (With nobody to let go, the engine calls
+        :meth:`agent_free` directly: that is every contact's path, kept to one call.)"""
         pool = self.pool
         if pool.dismissed and pool.stops_after_work(agent, now):
             return
