@@ -11,6 +11,11 @@ Each first contact is a new customer's, of a contact type drawn by the types' ``
 brings its work content (the type's talk time) and the caller's patience, drawn when the
 need arises, each from its own stream: two scenarios run with one seed see the same
 customers (common random numbers).
+
+A customer may also try again: a caller who abandoned may redial, and one who called while
+the center was closed may return after the next opening. Each try is a new contact of the
+same customer, with the same need (contact type and work content) and a fresh patience
+(:meth:`Arrivals.retry`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class Arrivals:
             self._next_type = block_draws(lambda n: type_rng.choice(len(shares), n, p=shares))
         self._handle = [handle_time_draws(c.handle_time, rng(Purpose.HANDLING, i)) for i, c in enumerate(types)]
         self._patience = patience_draws(scenario.patience, rng(Purpose.PATIENCE))
+        self._retry_patience = patience_draws(scenario.patience, rng(Purpose.REDIAL, 2))
+        self.returns = 0  # contacts made by redials and next-day returns (the engine's work guard watches them)
 
     def _on_arrival(self, event) -> None:
         now = self.env.now
@@ -54,6 +61,16 @@ class Arrivals:
         contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
         self.schedule(now)
         self.arrive(contact, now)
+
+    def retry(self, contact, origin: str, delay: float) -> None:
+        """The same customer, with the same need, tries again after ``delay`` seconds."""
+        cid = self.next_id()
+        self.returns += 1
+        again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._retry_patience(), contact.repeat)
+        Timeout(self.env, delay, again).callbacks.append(self._on_return)
+
+    def _on_return(self, event) -> None:
+        self.arrive(event._value, self.env.now)
 
     def schedule(self, now: float) -> None:
         """Schedule the next first contact after ``now``."""

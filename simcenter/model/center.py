@@ -31,13 +31,13 @@ from simpy.events import Timeout
 from ..scenario import Scenario
 from .agents import AgentPool
 from .arrivals import Arrivals
-from .budget import WorkGuard, estimate
+from .budget import estimate
 from .calendar import Timeline
 from .contact import ABANDONED, ANSWERED, TRACE_COLUMNS, WAITING, Contact, Origin, Outcome, trace_row  # noqa: F401
 from .counters import Accumulator
 from .customer import Customer
-from .distributions import patience_draws
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
+from .guard import WorkGuard
 from .promises import PromiseBook
 from .queues import CallbackQueue, InboundQueue
 from .requests import Requests
@@ -76,9 +76,8 @@ class CallCenter:
         self._type_names = [c.name for c in sc.contact_types]
         self._redial_prob = sc.patience.redial_prob
         self._redial_u = uniforms(Purpose.REDIAL, 0)
-        redial_delay, mean_delay = rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s
+        redial_delay, mean_delay = rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s  # the redial itself: Arrivals.retry
         self._redial_delay = block_draws(lambda n: redial_delay.exponential(mean_delay, n))
-        self._redial_patience = patience_draws(sc.patience, rng(Purpose.REDIAL, 2))
         self._spread_s = sc.calendar.next_day_spread_minutes * 60.0
         self._next_day_u = uniforms(Purpose.AFTER_HOURS)
         self._defer = sc.calendar.after_hours == "next_day"
@@ -112,7 +111,6 @@ class CallCenter:
         self._contacts = 0
         self._guard = WorkGuard(estimate(sc).contacts_bound)
         self._checkpoint = WorkGuard.every
-        self._loop_redials = 0  # contacts made by redials and next-day returns
 
     @property
     def on_duty(self) -> int:
@@ -153,14 +151,10 @@ class CallCenter:
         self._contacts = cid + 1
         if cid >= self._checkpoint:
             repeats = self.book.repeats if self.book is not None else 0
-            self._checkpoint = self._guard.check(cid, self.env.now, self._loop_redials, repeats)
+            self._checkpoint = self._guard.check(cid, self.env.now, self.arrivals.returns, repeats)
         return cid
 
     # -- a contact arrives ----------------------------------------------------------------
-
-    def _on_return(self, event) -> None:
-        """A redial or a next-day return reaches the center."""
-        self._arrive(event._value, self.env.now)
 
     def _arrive(self, contact: Contact, now: float) -> None:
         tl = self.timeline
@@ -183,7 +177,7 @@ class CallCenter:
                 self._record(contact, Outcome.DEFERRED, 0.0)
                 back = tl.next_opening(now) + self._next_day_u() * self._spread_s
                 if back < tl.horizon_s:
-                    self._retry(contact, Origin.NEXT_DAY, back - now)
+                    self.arrivals.retry(contact, Origin.NEXT_DAY, back - now)
             else:
                 st.lost_after_hours[k] += 1
                 self._record(contact, Outcome.LOST_AFTER_HOURS, 0.0)
@@ -200,13 +194,6 @@ class CallCenter:
         if contact.patience != math.inf:
             Timeout(self.env, contact.patience, contact).callbacks.append(self._on_patience_end)
 
-    def _retry(self, contact: Contact, origin: str, delay: float) -> None:
-        """The same customer, with the same need, tries again after ``delay`` seconds."""
-        cid = self._next_id()
-        self._loop_redials += 1
-        again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._redial_patience(), contact.repeat)
-        Timeout(self.env, delay, again).callbacks.append(self._on_return)
-
     def _on_patience_end(self, event) -> None:
         contact: Contact = event._value
         if contact.state != WAITING:
@@ -221,7 +208,7 @@ class CallCenter:
             contact.customer.add_anger(self._anger_per_wait * (contact.patience - self._anger_threshold), self.env.now, self._decay)
         if self._redial_prob > 0.0 and self._redial_u() < self._redial_prob:
             st.redials[k] += 1
-            self._retry(contact, Origin.REDIAL, self._redial_delay())
+            self.arrivals.retry(contact, Origin.REDIAL, self._redial_delay())
 
     # -- an agent serves ------------------------------------------------------------------
 
