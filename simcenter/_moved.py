@@ -59,13 +59,23 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module):
         module.__spec__ = self._own  # give the module its own spec back
 
+    def get_code(self, fullname):
+        """For ``python -m OLD_NAME``: run the module under its new name."""
+        return compile(f"import runpy\nrunpy.run_module({MOVED[fullname]!r}, run_name='__main__', alter_sys=True)\n",
+                       f"<{fullname}: {MOVED[fullname]}>", "exec")
+
 
 def install() -> None:
-    """Make the old names importable; names already imported become aliases at once, so
-    that the import system never sets an old module name over an attribute of the package
-    (``simcenter.sweep`` is the sweep function, and an alias of the sweep module)."""
+    """Make the old names importable. Names already imported become aliases at once, and
+    attributes of the package (``simcenter.experiment`` after ``import simcenter``, as
+    before), unless the package has an attribute of that name already: ``simcenter.sweep``
+    is the sweep function, and the import system must never set the sweep module over it."""
     if not any(isinstance(f, _Alias) for f in sys.meta_path):
         sys.meta_path.append(_Alias())
+    package = sys.modules["simcenter"]
     for old, new in MOVED.items():
         if new in sys.modules and old not in sys.modules:
             sys.modules[old] = sys.modules[new]
+            short = old.rpartition(".")[2]
+            if not hasattr(package, short):
+                setattr(package, short, sys.modules[new])

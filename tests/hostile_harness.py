@@ -21,7 +21,8 @@ The setup steps, one string each (paths relative to the case's directory):
     sparse NAME BYTES      a file of BYTES zero bytes (sparse, costs no disk)
     results KIND DIR       results of a real command: KIND is run, people or sweep
     replace FILE OLD NEW   FILE with the first OLD replaced by NEW (text)
-    truncate FILE BYTES    FILE cut to BYTES bytes
+    truncate FILE BYTES    FILE cut to BYTES bytes (fewer than it has: a cut never adds bytes)
+    droplines FILE N       FILE without its last N lines
     append FILE TEXT       TEXT added at the end of FILE
     delete FILE            FILE removed
     rmtree DIR             DIR and all it holds removed
@@ -125,7 +126,14 @@ def _setup(case: dict, where: Path, made: Path) -> None:
             assert a[1] in text, f"{step}: {a[1]!r} not in {a[0]}"
             path.write_text(text.replace(a[1], a[2], 1), encoding="utf-8")
         elif op == "truncate":
+            size = (where / a[0]).stat().st_size
+            assert int(a[1]) < size, f"{step}: {a[0]} has {size} bytes, so cutting it to {a[1]} would not cut it"
             os.truncate(where / a[0], int(a[1]))
+        elif op == "droplines":
+            path = where / a[0]
+            lines = path.read_bytes().splitlines(keepends=True)
+            assert len(lines) > int(a[1]), f"{step}: {a[0]} has only {len(lines)} lines"
+            path.write_bytes(b"".join(lines[: len(lines) - int(a[1])]))
         elif op == "append":
             with open(where / a[0], "a", encoding="utf-8") as f:
                 f.write(a[1])

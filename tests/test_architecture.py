@@ -109,3 +109,25 @@ def test_the_sweep_function_stays_the_package_attribute():
     from simcenter.sweep import load_sweep  # noqa: F401
 
     assert callable(simcenter.sweep) and simcenter.sweep.__name__ == "sweep"
+
+
+def test_the_old_names_are_attributes_of_the_package_and_run_as_before():
+    """``import simcenter`` then ``simcenter.experiment.compare``, ``python -m simcenter.cli``:
+    as before the layout, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    from simcenter._moved import MOVED
+
+    names = [old.rpartition(".")[2] for old in MOVED]
+    code = ("import simcenter, importlib\n"
+            f"for name in {names!r}:\n"
+            "    importlib.import_module('simcenter.' + name)\n"
+            "    value = getattr(simcenter, name)\n"
+            "    assert callable(value) if name == 'sweep' else value.__name__.startswith('simcenter.'), name\n"
+            "print(simcenter.experiment.compare.__module__, simcenter.stats.Accumulator.__module__)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["simcenter.run.experiment", "simcenter.model.counters"]
+    done = subprocess.run([sys.executable, "-m", "simcenter.cli", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("simcenter"), done.stderr

@@ -202,6 +202,26 @@ def test_with_no_caller_waiting_every_policy_takes_the_callback():
         assert center.given == [("callback", 5 * HOUR, 7)], name
 
 
+def test_a_new_policy_reaches_the_queues_through_the_router():
+    """The seam a new policy plugs into: a rule on the callback backlog, built as the
+    architecture page says (a CallbackPolicy subclass; the router binds it)."""
+    from simcenter.model.router import CallbackPolicy
+
+    class Backlog(CallbackPolicy):
+        def takes_callback(self, cb, agent, now):
+            return self.router.callbacks.pending() > 1
+
+    center = _Center("inbound_first")
+    center.router.policy = policy = Backlog()
+    policy.bind(center.router)
+    center.work(contacts=2, callbacks=[HOUR])
+    center.router.agent_free(0, 0.0)
+    assert center.given == [("contact", 0, 0)]  # one callback waits: callers first
+    center.work(contacts=0, callbacks=[2 * HOUR])
+    center.router.agent_free(1, 0.0)
+    assert center.given[-1] == ("callback", HOUR, 1)  # two wait: the earliest due goes first
+
+
 def test_the_policies_are_the_choices_of_the_scenario_schema():
     schema = scenario_json_schema()
     assert set(schema["properties"]["callbacks"]["properties"]["priority"]["enum"]) == set(POLICIES)

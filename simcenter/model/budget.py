@@ -41,6 +41,7 @@ import numpy as np
 from ..errors import ScenarioError
 from .expectations import failure_demand  # the promise chain the adjusted Erlang plan uses
 from .formulas import recovery_probabilities
+from .router import policy_for
 from .guard import WorkGuard  # noqa: F401 (the engine's side of the budget; its old home)
 
 __all__ = ["Estimate", "estimate", "check", "duration_class", "WorkGuard", "machine_memory",
@@ -323,7 +324,7 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
 
     cb = scenario.callbacks
     types = [c for c in scenario.contact_types if c.promise_kind == "callback" and c.promise_prob > 0]
-    if not types or cb.priority in ("callbacks_first", "deadline") or (cb.priority == "reserved" and cb.reserved_agents > 0):
+    if not types or policy_for(cb).callbacks_ahead:
         return 1.0  # callbacks go first, at least when due or for some agents
     r, m = cb.reach_prob, cb.max_attempts
     per_callback = sum((1.0 - r) ** k * (r * (c.handle_time.mean + c.wrapup_s) + (1.0 - r) * cb.attempt_s) for k in range(m) for c in types[:1])

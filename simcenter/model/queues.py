@@ -92,6 +92,10 @@ class CallbackQueue:
         """Remove the callback :meth:`peek` returned."""
         heapq.heappop(self.heap)
 
+    def pending(self) -> int:
+        """How many callbacks are available to call (taken or dead ones not counted)."""
+        return sum(1 for _, _, cb in self.heap if cb.state == PENDING)
+
     def __bool__(self) -> bool:
         return bool(self.heap)
 

@@ -25,8 +25,9 @@ caller waits, the callback is taken anyway.
   first (the pool marks the reserved agents as they come on duty).
 * ``deadline``: a callback goes first once it is due within ``callbacks.deadline_window_min``.
 
-A new policy is one class and one entry in :data:`POLICIES` (and the value added to the
-choices of ``callbacks.priority`` in the scenario schema; a test checks that the two agree).
+A new policy is one subclass of :class:`CallbackPolicy` and one entry in :data:`POLICIES`
+(and the value added to the choices of ``callbacks.priority`` in the scenario schema; a test
+checks that the two agree).
 The router is the seam where skill-based routing will plug in.
 """
 
@@ -34,42 +35,57 @@ from __future__ import annotations
 
 from typing import Callable
 
-__all__ = ["Router", "POLICIES", "policy_for"]
+__all__ = ["Router", "CallbackPolicy", "POLICIES", "policy_for"]
 
 
-class InboundFirst:
-    """Callers on the line first; callbacks fill the agents' spare time."""
+class CallbackPolicy:
+    """A callback priority policy. ``takes_callback`` is asked with the callback at the head of
+    the callback queue; ``self.router`` (set when the run starts) reaches the queues and the
+    agent pool for a rule that needs them. ``reserve``: agents the pool sets aside for the
+    policy as they come on duty. ``callbacks_ahead``: whether callbacks get agents' time ahead
+    of callers at least some of the time (the work estimate, :mod:`simcenter.model.budget`,
+    counts the callbacks a policy without it leaves to spare time)."""
 
     reserve = 0
+    callbacks_ahead = True
+    router = None
+
+    def bind(self, router) -> None:
+        self.router = router
+
+    def takes_callback(self, cb, agent: int, now: float) -> bool:  # pragma: no cover - every policy says
+        raise NotImplementedError
+
+
+class InboundFirst(CallbackPolicy):
+    """Callers on the line first; callbacks fill the agents' spare time."""
+
+    callbacks_ahead = False
 
     def takes_callback(self, cb, agent: int, now: float) -> bool:
         return False
 
 
-class CallbacksFirst:
+class CallbacksFirst(CallbackPolicy):
     """Callbacks first, whenever one is available."""
-
-    reserve = 0
 
     def takes_callback(self, cb, agent: int, now: float) -> bool:
         return True
 
 
-class Reserved:
+class Reserved(CallbackPolicy):
     """Some agents (the first on duty, up to ``reserve``) take callbacks first."""
 
     def __init__(self, reserve: int):
         self.reserve = reserve
-        self.pool = None  # set by the router: the pool marks its reserved agents
+        self.callbacks_ahead = reserve > 0
 
     def takes_callback(self, cb, agent: int, now: float) -> bool:
-        return agent in self.pool.reserved
+        return agent in self.router.pool.reserved
 
 
-class Deadline:
+class Deadline(CallbackPolicy):
     """A callback goes first once it is due within ``window_s`` seconds."""
-
-    reserve = 0
 
     def __init__(self, window_s: float):
         self.window_s = window_s
@@ -105,8 +121,7 @@ class Router:
         self.callbacks = callbacks
         self.pool = pool
         self.policy = policy
-        if isinstance(policy, Reserved):
-            policy.pool = pool
+        policy.bind(self)
         self.serve = serve
         self.call_back = call_back
         self.is_open = is_open

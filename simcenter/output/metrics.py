@@ -20,6 +20,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..model.counters import COUNTERS, Accumulator  # noqa: F401 (importable from simcenter.stats, their old home)
+
 __all__ = ["Metric", "REGISTRY", "METRICS", "GROUPS", "METRIC_GROUPS", "metrics_from_sums", "metric", "active_metrics",
            "metrics_reference", "ratio"]
 

@@ -32,7 +32,7 @@ import pandas as pd
 from ..model.calendar import Timeline
 from ..scenario import WEEKDAYS, Scenario
 from ..model.counters import COUNTERS
-from .analysis import CONFIDENCE, confidence_interval, metric_interval, mser5, reported  # noqa: F401 (confidence_interval: an old home)
+from .analysis import CONFIDENCE, confidence_interval, metric_interval, mser5, relative_half_width, reported  # noqa: F401 (their old home)
 from .metrics import METRICS, metrics_from_sums
 
 __all__ = ["Results", "RUN_FILES", "stack"]

@@ -227,6 +227,14 @@ def trajectories(by_day: pd.DataFrame, metrics=("morale_mean", "headcount")) -> 
     return fig
 
 
+def __getattr__(name: str):
+    if name == "KINDS":  # the plot kinds' names, once listed here; the registry is simcenter.present.report's
+        from .report import KINDS
+
+        return KINDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: Plot files: PNG or SVG, recognised as simcenter's by their creator metadata.
 PLOT_FILE = FileKind("plot", (".png", ".svg"))
 

@@ -208,8 +208,9 @@ def sweep(
         spec = load_sweep(spec)
     if executor not in EXECUTORS:
         raise SimcenterError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
-    if executor == "dask" and not scheduler:
-        raise SimcenterError("the dask executor needs a scheduler address (e.g. tcp://127.0.0.1:8786)")
+    takes_address = EXECUTORS[executor].takes == "ADDRESS"
+    if takes_address and not scheduler:
+        raise SimcenterError(f"the {executor} executor needs a scheduler address (e.g. tcp://127.0.0.1:8786)")
     workers = workers or os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
         raise SimcenterError(f"workers must be an integer in [1, 1024], got {workers!r}")
@@ -229,7 +230,7 @@ def sweep(
 
     from tqdm import tqdm
 
-    with EXECUTORS[executor].open(workers, scheduler if executor == "dask" else None) as run_chunks:
+    with EXECUTORS[executor].open(workers, scheduler if takes_address else None) as run_chunks:
         parts = _start_output(out, spec) if out is not None else None  # only now that the executor is up
         bar = tqdm(total=sum(needed), initial=len(done), unit="run", disable=quiet, file=sys.stderr,
                    desc=f"{len(spec.points)} points" + (f" to precision {spec.precision.target:g}" if spec.precision else ""))
