@@ -19,6 +19,7 @@ def erlang():
     return Scenario.from_file(ROOT / "scenarios/erlang_a.toml").replace({"simulation.days": 1})
 
 
+@pytest.mark.slow
 def test_common_random_numbers_shrink_the_variance_of_differences(erlang):
     """Two staffing levels, 30 replications: the paired difference of asa_s varies at
     least 5x less with common random numbers than with independent streams."""

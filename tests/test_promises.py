@@ -125,6 +125,7 @@ def _separated(lower, higher, name):
     return high_of_lower < low_of_higher
 
 
+@pytest.mark.slow
 def test_more_noncompliance_means_more_failure_demand_and_worse_service():
     quiet = simcenter.simulate(small_noncompliance(**{"contact_types.order_status.noncompliance": 0.0, "contact_types.technical.noncompliance": 0.0}))
     broken = simcenter.simulate(small_noncompliance(**{"contact_types.order_status.noncompliance": 0.3, "contact_types.technical.noncompliance": 0.3}))
@@ -135,6 +136,7 @@ def test_more_noncompliance_means_more_failure_demand_and_worse_service():
     assert _separated(broken, quiet, "fcr")
 
 
+@pytest.mark.slow
 def test_more_empowerment_means_fewer_repeats_and_more_concession_cost():
     bound = simcenter.simulate(small_noncompliance(**{"recovery.empowerment": 0.0, "contact_types.order_status.noncompliance": 0.3}))
     free = simcenter.simulate(small_noncompliance(**{"recovery.empowerment": 0.9, "contact_types.order_status.noncompliance": 0.3}))
@@ -159,6 +161,7 @@ def test_callback_dilemma(conflict):
     assert _separated(conflict["deadline"], conflict["callbacks_first"], "asa_s")
 
 
+@pytest.mark.slow
 def test_anger_inflates_handling_and_repeat_contacts_take_longer():
     r = simcenter.simulate(small_noncompliance(**{"contact_types.order_status.noncompliance": 0.3}))
     _, low, _ = r.metric("aht_inflation")
@@ -178,6 +181,7 @@ def test_anger_inflates_handling_and_repeat_contacts_take_longer():
     assert calm.metric("aht_inflation")[0] == 1.0
 
 
+@pytest.mark.slow
 def test_outage_raises_broken_promises_in_its_days():
     base = small_noncompliance(**{"simulation.days": 6})
     outage = base.replace({"promises.outages": [{"start_day": 3, "end_day": 4, "noncompliance": 0.6}]})

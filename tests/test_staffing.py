@@ -14,6 +14,7 @@ ROOT = Path(__file__).parent.parent
 TARGET = Target(0.8, 20.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("patience", ["exponential", "none"])
 def test_flat_simulation_staffing_equals_erlang(patience):
     s = Scenario.from_file(ROOT / "scenarios/erlang_a.toml").replace({"simulation.days": 2, "patience.dist": patience})
