@@ -22,12 +22,11 @@ module estimates, from the scenario alone,
   class (seconds, minutes, hours, days).
 
 :func:`check` refuses, naming the field to change and the figure, a scenario whose
-reporting grid is finer than its horizon needs, whose expected or worst-case contacts
-are beyond what a replication can run, or whose pile-up would not fit in memory; it is
-part of validation, so ``validate`` and every command apply it. :func:`simcenter.run.runner.check_run` adds the
-limits that depend on the number of replications and on this machine's memory. The engine
-enforces the worst case as it runs (:class:`~simcenter.model.guard.WorkGuard`), so even an estimate that is
-wrong cannot run forever: it stops with an error naming the loop.
+reporting grid is finer than its horizon needs, whose expected or worst-case contacts are
+beyond what a replication can run, or whose pile-up would not fit in memory; it is part of
+validation. :func:`simcenter.run.runner.check_run` adds the limits of the replications and
+this machine's memory; the engine's :class:`~simcenter.model.guard.WorkGuard` enforces the
+worst case as it runs.
 """
 
 from __future__ import annotations
@@ -41,8 +40,8 @@ import numpy as np
 from ..errors import ScenarioError
 from .expectations import failure_demand  # the promise chain the adjusted Erlang plan uses
 from .formulas import recovery_probabilities
-from .router import policy_for
 from .guard import WorkGuard  # noqa: F401 (the engine's side of the budget; its old home)
+from .router import policy_for
 
 __all__ = ["Estimate", "estimate", "check", "duration_class", "WorkGuard", "machine_memory",
            "MAX_INTERVALS", "MAX_EXPECTED_CONTACTS", "MAX_CONTACT_BOUND", "MAX_WAITING", "MAX_IN_FLIGHT"]
@@ -250,7 +249,6 @@ def _fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue:
     dt = scenario.interval_s
     p = scenario.patience
     theta = math.inf if p.dist == "none" else p.mean_s
-    lost_closed = scenario.calendar.after_hours == "lost"
     q, offered, abandoned, peak, peak_rate, first, serving = start_queue, 0.0, 0.0, start_queue, 0.0, None, 0.0
     deferred = 0.0  # callers told to try again after the next opening (calendar.after_hours = "next_day")
     next_day = scenario.calendar.after_hours == "next_day"

@@ -33,12 +33,13 @@ The router is the seam where skill-based routing will plug in.
 
 from __future__ import annotations
 
+import abc
 from typing import Callable
 
 __all__ = ["Router", "CallbackPolicy", "POLICIES", "policy_for"]
 
 
-class CallbackPolicy:
+class CallbackPolicy(abc.ABC):
     """A callback priority policy. ``takes_callback`` is asked with the callback at the head of
     the callback queue; ``self.router`` (set when the run starts) reaches the queues and the
     agent pool for a rule that needs them. ``reserve``: agents the pool sets aside for the
@@ -53,8 +54,9 @@ class CallbackPolicy:
     def bind(self, router) -> None:
         self.router = router
 
-    def takes_callback(self, cb, agent: int, now: float) -> bool:  # pragma: no cover - every policy says
-        raise NotImplementedError
+    @abc.abstractmethod
+    def takes_callback(self, cb, agent: int, now: float) -> bool:
+        """Whether ``agent``, free at ``now``, takes callback ``cb`` before the callers."""
 
 
 class InboundFirst(CallbackPolicy):
