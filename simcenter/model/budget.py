@@ -1,11 +1,9 @@
 """What a run will cost, known before it starts: contacts, memory and time, and the limits
 that keep every valid scenario finite.
 
-A scenario can be valid field by field and still never end, or exhaust memory: callers
-who redial a microsecond after hanging up with a microsecond of patience, promises that
-fall due and are found broken at once and bring the customer straight back, callers who
-wait for months in an overloaded queue, a one-minute reporting grid over ten years. This
-module estimates, from the scenario alone,
+A scenario valid field by field may still never end or exhaust memory (redials a
+microsecond apart, promises broken and noticed at once, months of waiting in an overloaded
+queue, a one-minute grid over ten years). This module estimates, from the scenario alone,
 
 * **contacts** per replication: the expected first contacts, times the contacts each
   need brings through the feedback loops (redials after abandoning, repeat contacts after
