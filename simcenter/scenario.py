@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError
+from .groups import AgentGroup, Routing, Skill, check_groups
 from .schema import (
     WEEKDAYS,
     Boolean,
@@ -76,6 +77,9 @@ __all__ = [
     "Policy",
     "Workforce",
     "Morale",
+    "AgentGroup",
+    "Skill",
+    "Routing",
     "parse_override",
     "scenario_json_schema",
     "parameter_reference",
@@ -436,6 +440,7 @@ class Shift:
     length_h: float = param(Number(0, 24, exclusive_min=True), unit="h", doc="Length of the shift, breaks included.")
     days: tuple = param(ListOf(Choice(*WEEKDAYS), 1, 7, unique=True), WEEKDAYS, unit="-", doc="Weekdays on which the shift starts.")
     headcount: int = param(Integer(0, MAX_AGENTS), unit="agents", doc="Agents scheduled on the shift.")
+    group: str | None = param(Text(60), None, unit="-", doc="With `[[agent_groups]]`: the group whose agents work the shift (required then); unset otherwise.")
     breaks: tuple = param(TableList(Break, 0, 10), (), unit="-", doc="Breaks, e.g. `[{ after_h = 2.0, minutes = 15 }, { after_h = 4.5, minutes = 30 }]`.")
 
     def _check(self, path: str) -> None:
@@ -478,6 +483,8 @@ _SECTIONS = {
     "policy": Policy,
     "workforce": Workforce,
     "morale": Morale,
+    "agent_groups": AgentGroup,
+    "routing": Routing,
 }
 
 
@@ -504,6 +511,8 @@ class Scenario:
     policy: Policy = param(Table(Policy), Policy(), unit="-", doc="Out-of-policy requests and management overrides (see the [policy] table).")
     workforce: Workforce = param(Table(Workforce), Workforce(), unit="-", doc="Agents as people: roster, absence, attrition, hiring (see the [workforce] table).")
     morale: Morale = param(Table(Morale), Morale(), unit="-", doc="Agents' morale dynamics (see the [morale] table).")
+    agent_groups: tuple = param(TableList(AgentGroup, 0, 100), (), unit="-", doc="Skill groups, one [[agent_groups]] table each: several queues (one per contact type) served by groups of agents with different skills and their own staffing. Absent: one group of `agents.staffing` agents with every skill, first come first served across contact types.")
+    routing: Routing = param(Table(Routing), Routing(), unit="-", doc="With [[agent_groups]]: routing policy, agent selection and overflow delays (see the [routing] table).")
 
     # -- construction --------------------------------------------------------------
 
@@ -535,8 +544,13 @@ class Scenario:
         return cls.from_dict(data, source=source)
 
     def to_dict(self) -> dict:
-        """Plain data (TOML-ready) that :meth:`from_dict` turns back into this scenario."""
-        return to_data(self)
+        """Plain data (TOML-ready) that :meth:`from_dict` turns back into this scenario
+        (without ``[[agent_groups]]``, no ``agent_groups`` or ``routing`` key)."""
+        data = to_data(self)
+        if not self.agent_groups:
+            data.pop("agent_groups", None)
+            data.pop("routing", None)
+        return data
 
     def to_toml(self) -> str:
         """The scenario as TOML text; :meth:`from_toml` reads it back unchanged."""
@@ -603,7 +617,8 @@ class Scenario:
                     f"must fall on an interval boundary (simulation.interval_minutes = {m}), got {getattr(self.calendar, key)!r}",
                     value=getattr(self.calendar, key),
                 )
-        if (self.agents.staffing is None) == (not self.shifts):
+        check_groups(self)
+        if not self.agent_groups and (self.agents.staffing is None) == (not self.shifts):
             given = "both" if self.shifts else "neither"
             raise ScenarioError("agents.staffing", f"give exactly one of agents.staffing and [[shifts]], got {given}")
         if self.calendar.after_hours == "conceded" and self.calendar.concession_window_minutes % m:
@@ -654,8 +669,19 @@ class Scenario:
         return [a.calls_per_day * w / total / hours for w in weights]
 
     def staffing_by_interval(self) -> list[int]:
-        """Agents on duty in each open interval (zeros when shifts are given)."""
-        s = self.agents.staffing
+        """Agents on duty in each open interval (zeros when shifts are given); with
+        ``[[agent_groups]]``, the sum of the groups' plans."""
+        if self.agent_groups:
+            plans = [self.group_staffing(g) for g in self.agent_groups]
+            return [sum(col) for col in zip(*plans)]
+        return self._plan(self.agents.staffing)
+
+    def group_staffing(self, group) -> list[int]:
+        """Agents of ``group`` (an :class:`AgentGroup`) on duty in each open interval (zeros
+        when the group works shifts)."""
+        return self._plan(group.staffing)
+
+    def _plan(self, s) -> list[int]:
         if s is None:
             return [0] * len(self.open_intervals)
         plan = list(s) if isinstance(s, tuple) else [s] * len(self.open_intervals)

@@ -27,7 +27,28 @@ from typing import Callable
 
 from simpy.events import Timeout
 
-__all__ = ["AgentPool"]
+__all__ = ["AgentPool", "AgentIds"]
+
+
+class AgentIds:
+    """Agent numbers, shared by the pools of one run: the lowest free number comes on duty
+    first."""
+
+    __slots__ = ("free", "next")
+
+    def __init__(self):
+        self.free: list[int] = []  # heap
+        self.next = 0
+
+    def take(self) -> int:
+        if self.free:
+            return heapq.heappop(self.free)
+        agent = self.next
+        self.next += 1
+        return agent
+
+    def give(self, agent: int) -> None:
+        heapq.heappush(self.free, agent)
 
 
 class AgentPool:
@@ -37,7 +58,8 @@ class AgentPool:
     :meth:`~simcenter.model.router.Router.agent_free`); it is set once the router exists.
     """
 
-    def __init__(self, env, stats, roster=None, reserve: int = 0):
+    def __init__(self, env, stats, roster=None, reserve: int = 0, *, ids: AgentIds | None = None, reserved: set | None = None,
+                 books=None, group: int = 0, group_of: dict | None = None):
         self.env = env
         self.stats = stats
         self.roster = roster
@@ -48,9 +70,11 @@ class AgentPool:
         self.idle: list[int] = []  # idle agents on duty; the last to go idle is taken first
         self.leaving = 0  # busy agents who leave when they finish
         self.dismissed: set[int] = set()  # busy agents the roster stopped, who leave when they finish
-        self.reserved: set[int] = set()  # agents on duty who take callbacks first
-        self._free_ids: list[int] = []  # heap: the lowest free id comes on duty first
-        self._next_id = 0
+        self.reserved: set[int] = set() if reserved is None else reserved  # agents on duty who take callbacks first (shared by a run's pools)
+        self.ids = AgentIds() if ids is None else ids
+        self.books = books  # a skill group's own books (staffed_s, overtime_s), beside the center's
+        self.group = group  # this pool's group index, recorded in group_of for each agent on duty
+        self.group_of = group_of
         self._since = 0.0
 
     # -- the plan -----------------------------------------------------------------------
@@ -95,12 +119,17 @@ class AgentPool:
         """The roster's day starts: agents who left or are absent stop, others come."""
         now = self.env.now
         for agent in self.roster.new_day(event._value, now):
-            if agent in self.idle:
-                self.idle.remove(agent)
-                self.go_off_duty(agent, now)
-            else:
-                self.dismissed.add(agent)
+            self.dismiss(agent, now)
         self.apply_plan()
+
+    def dismiss(self, agent: int, now: float) -> None:
+        """The roster stops ``agent`` (quit or absent): at once if idle, else after the work
+        in hand."""
+        if agent in self.idle:
+            self.idle.remove(agent)
+            self.go_off_duty(agent, now)
+        else:
+            self.dismissed.add(agent)
 
     # -- one agent ------------------------------------------------------------------------
 
@@ -111,11 +140,10 @@ class AgentPool:
             if agent is None:
                 return
             roster.on_duty(agent, now)
-        elif self._free_ids:
-            agent = heapq.heappop(self._free_ids)
         else:
-            agent = self._next_id
-            self._next_id += 1
+            agent = self.ids.take()
+        if self.group_of is not None:
+            self.group_of[agent] = self.group
         self.account(now)
         self.on_duty += 1
         if len(self.reserved) < self.reserve:
@@ -129,7 +157,7 @@ class AgentPool:
         if self.roster is not None:
             self.roster.off_duty(agent, now)
         else:
-            heapq.heappush(self._free_ids, agent)
+            self.ids.give(agent)
 
     def stops_after_work(self, agent: int, now: float) -> bool:
         """An agent the roster dismissed finished their work: they stop (True), and the plan
@@ -150,13 +178,19 @@ class AgentPool:
             st.spread(st.staffed_s, since, now, self.on_duty)
             if self.on_duty > self.plan:
                 st.spread(st.overtime_s, since, now, self.on_duty - self.plan)
+            books = self.books
+            if books is not None:
+                st.spread(books.staffed_s, since, now, self.on_duty)
+                if self.on_duty > self.plan:
+                    st.spread(books.overtime_s, since, now, self.on_duty - self.plan)
         self._since = now
 
     def close_books(self, end: float, conceded) -> None:
         """End of the run: the last stretch of time on duty; in concession windows (agents
         kept on after closing) all agent time is overtime."""
         self.account(end)
-        st = self.stats
-        for k, window in enumerate(conceded):
-            if window:
-                st.overtime_s[k] = st.staffed_s[k]
+        for books in (self.stats, self.books):
+            if books is not None:
+                for k, window in enumerate(conceded):
+                    if window:
+                        books.overtime_s[k] = books.staffed_s[k]

@@ -95,10 +95,27 @@ class Timeline:
         i = bisect.bisect_right(self.opening_times, t)
         return self.opening_times[i] if i < len(self.opening_times) else math.inf
 
-    def staffing_changes(self) -> list[tuple[float, int]]:
-        """(time, agents) at the start of the run and wherever the staffing changes."""
-        out = [(0.0, self.staffing[0])]
+    def staffing_changes(self, staffing: tuple | None = None) -> list[tuple[float, int]]:
+        """(time, agents) at the start of the run and wherever the staffing changes: of the
+        center's plan, or of ``staffing`` (one value per interval, e.g. :meth:`expand`)."""
+        staffing = self.staffing if staffing is None else staffing
+        out = [(0.0, staffing[0])]
         for k in range(1, self.n_intervals):
-            if self.staffing[k] != self.staffing[k - 1]:
-                out.append((k * self.interval_s, self.staffing[k]))
+            if staffing[k] != staffing[k - 1]:
+                out.append((k * self.interval_s, staffing[k]))
         return out
+
+    def expand(self, plan: list[int], open_start: int) -> tuple:
+        """A plan with one value per open interval of a day (the first being interval
+        ``open_start`` of the day) as one value per interval of the run: zero while closed,
+        the closing value through a concession window."""
+        ipd = self.intervals_per_day
+        out = []
+        for k, is_open in enumerate(self.is_open):
+            if is_open:
+                out.append(plan[k % ipd - open_start])
+            elif self.conceded[k]:
+                out.append(out[-1])
+            else:
+                out.append(0)
+        return tuple(out)

@@ -25,16 +25,17 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy as np
 import simpy
 from simpy.events import Timeout
 
 from ..scenario import Scenario
-from .agents import AgentPool
+from .agents import AgentIds, AgentPool
 from .arrivals import Arrivals
 from .budget import estimate
 from .calendar import Timeline
 from .contact import ABANDONED, ANSWERED, TRACE_COLUMNS, WAITING, Contact, Origin, Outcome, trace_row  # noqa: F401
-from .counters import Accumulator
+from .counters import GROUP_COUNTERS, QUEUE_COUNTERS, Accumulator, Books
 from .customer import Customer
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
 from .guard import WorkGuard
@@ -43,6 +44,7 @@ from .queues import CallbackQueue, InboundQueue
 from .requests import Requests
 from .router import Router, policy_for
 from .shiftplan import plan_changes
+from .skills import SkillRouter
 from .streams import Purpose, block_draws, generator
 from .workforce import Roster
 
@@ -95,11 +97,31 @@ class CallCenter:
         # promise book and out-of-policy requests.
         self.roster = Roster(sc, seed, replication, st, agent_log) if sc.workforce.enabled else None
         policy = policy_for(sc.callbacks)
-        self.pool = AgentPool(env, st, self.roster, policy.reserve)
-        self.queue = InboundQueue()
-        self.callbacks = CallbackQueue()
-        self.router = Router(self.queue, self.callbacks, self.pool, policy, self._serve, self._call_back, tl.is_open, tl.interval_s)
-        self.pool.dispatch = self.router.agent_free
+        n_types, n = len(sc.contact_types), tl.n_intervals
+        # Per-queue books when there is more than one queue (with one, the center's own).
+        self.queue_books = [Books(QUEUE_COUNTERS, n) for _ in range(n_types)] if n_types > 1 or sc.agent_groups else None
+        if sc.agent_groups:  # several queues and skill groups (simcenter.model.skills)
+            ids, reserved, group_of = AgentIds(), set(), {}
+            self.group_books = [Books(GROUP_COUNTERS, n) for _ in sc.agent_groups]
+            self.pools = [AgentPool(env, st, self.roster, policy.reserve, ids=ids, reserved=reserved, books=books, group=g,
+                                    group_of=group_of) for g, books in enumerate(self.group_books)]
+            self.queues = [InboundQueue() for _ in range(n_types)]
+            self.router = SkillRouter(sc, env, self.queues, [CallbackQueue() for _ in range(n_types)], self.pools, group_of, policy,
+                                      self._serve, self._call_back, tl.is_open, tl.interval_s)
+            self._group_of, self._factor = group_of, self.router.factor
+            self._flow = [[[0.0] * n for _ in range(n_types)] for _ in sc.agent_groups]  # group x queue: busy time
+            self._group_names = [g.name for g in sc.agent_groups]
+            self.pool = None
+        else:
+            self.pool = AgentPool(env, st, self.roster, policy.reserve)
+            self.pools = [self.pool]
+            self.queues = [InboundQueue()]
+            self.router = Router(self.queues[0], CallbackQueue(), self.pool, policy, self._serve, self._call_back, tl.is_open, tl.interval_s)
+            self._group_of = self._factor = self.group_books = None
+            self._flow = [[[0.0] * n for _ in range(n_types)]] if n_types > 1 else None  # one group x queue: busy time
+            self._group_names = ["agents"]
+        for pool in self.pools:
+            pool.dispatch = self.router.agent_free
         self.book = PromiseBook(sc, tl, env, st, rng, uniforms, self._decay, self._next_id, self._arrive,
                                 self.router.callback_ready) if sc.has_promises else None
         self.requests = Requests(sc.policy, st, uniforms, self._decay) if sc.policy.out_of_policy_prob > 0.0 else None
@@ -114,7 +136,12 @@ class CallCenter:
 
     @property
     def on_duty(self) -> int:
-        return self.pool.on_duty
+        return sum(pool.on_duty for pool in self.pools)
+
+    @property
+    def queue(self):
+        """The inbound queue of a single-queue center."""
+        return self.queues[0] if self.pool is not None else None
 
     # -- running ------------------------------------------------------------------------
 
@@ -123,9 +150,14 @@ class CallCenter:
         env, tl = self.env, self.timeline
         if self.roster is not None:
             self.roster.new_day(0, 0.0)
+            midnight = self.pool.on_midnight if self.pool is not None else self._on_midnight
             for day in range(1, tl.days):
-                Timeout(env, day * 86_400.0, day).callbacks.append(self.pool.on_midnight)
-        self.pool.start(plan_changes(self.scenario, tl, self._seed, self.replication, self.roster is not None))
+                Timeout(env, day * 86_400.0, day).callbacks.append(midnight)
+        if self.pool is not None:
+            self.pool.start(plan_changes(self.scenario, tl, self._seed, self.replication, self.roster is not None))
+        else:
+            for g, pool in enumerate(self.pools):
+                pool.start(plan_changes(self.scenario, tl, self._seed, self.replication, self.roster is not None, group=g))
         self.arrivals.schedule(0.0)
         env.run(until=tl.horizon_s)
         self._finish()
@@ -134,15 +166,53 @@ class CallCenter:
     def _finish(self) -> None:
         end = self.timeline.horizon_s
         st = self.stats
-        for c in self.queue.waiting():
+        waiting = [c for queue in self.queues for c in queue.waiting()]
+        waiting.sort(key=lambda c: c.arrival)
+        qbooks = self.queue_books
+        for c in waiting:
             st.waiting_at_end[c.interval] += 1
             st.wait_other_s[c.interval] += end - c.arrival
+            if qbooks is not None:
+                qb = qbooks[c.ctype]
+                qb.waiting_at_end[c.interval] += 1
+                qb.wait_other_s[c.interval] += end - c.arrival
             self._record(c, Outcome.WAITING_AT_END, end - c.arrival)
         if self.book is not None:
             self.book.finish()
         if self.roster is not None:
             self.roster.finish(self.timeline.days - 1, end)
-        self.pool.close_books(end, self.timeline.conceded)
+        for pool in self.pools:
+            pool.close_books(end, self.timeline.conceded)
+        if self.group_books is not None:
+            for books, flows in zip(self.group_books, self._flow):
+                books.busy_s = [sum(col) for col in zip(*flows)]
+
+    def _on_midnight(self, event) -> None:
+        """The roster's day starts (several groups): agents who left or are absent stop,
+        each from their group; then every group fills its plan."""
+        now = self.env.now
+        for agent in self.roster.new_day(event._value, now):
+            self.pools[self._group_of[agent]].dismiss(agent, now)
+        for pool in self.pools:
+            pool.apply_plan()
+
+    def books(self) -> dict:
+        """The run's counters as arrays: the center's (:data:`COUNTERS`), and, under
+        ``"queues"`` and ``"groups"``, one dict of arrays per queue and per group (the flow
+        of each group's busy time to each queue under ``"flow"``, shape groups x queues x
+        intervals). A single queue's and a single group's are the center's own."""
+        out = self.stats.arrays()
+        if self.queue_books is not None:
+            out["queues"] = [b.arrays() for b in self.queue_books]
+        else:
+            out["queues"] = [{name: out[name] for name in QUEUE_COUNTERS}]
+        if self.group_books is not None:
+            out["groups"] = [b.arrays() for b in self.group_books]
+            out["flow"] = np.asarray(self._flow, dtype=float)
+        else:
+            out["groups"] = [{name: out[name] for name in GROUP_COUNTERS}]
+            out["flow"] = np.asarray(self._flow, dtype=float) if self._flow is not None else out["busy_s"][None, None, :]
+        return out
 
     def _next_id(self) -> int:
         """A new contact's id; every ``WorkGuard.every`` contacts the guard checks that the
@@ -167,22 +237,31 @@ class CallCenter:
             st.first_contacts[k] += 1
         elif origin == Origin.REPEAT:
             st.repeat_contacts[k] += 1
+        qb = self.queue_books[contact.ctype] if self.queue_books is not None else None
         if tl.conceded[k]:
             contact.conceded = True
             st.conceded[k] += 1
         elif not tl.is_open[k]:
             st.after_hours[k] += 1
+            if qb is not None:
+                qb.after_hours[k] += 1
             if self._defer:
                 st.deferred[k] += 1
+                if qb is not None:
+                    qb.deferred[k] += 1
                 self._record(contact, Outcome.DEFERRED, 0.0)
                 back = tl.next_opening(now) + self._next_day_u() * self._spread_s
                 if back < tl.horizon_s:
                     self.arrivals.retry(contact, Origin.NEXT_DAY, back - now)
             else:
                 st.lost_after_hours[k] += 1
+                if qb is not None:
+                    qb.lost_after_hours[k] += 1
                 self._record(contact, Outcome.LOST_AFTER_HOURS, 0.0)
             return
         st.offered[k] += 1
+        if qb is not None:
+            qb.offered[k] += 1
         if contact.repeat:
             st.failure_demand[k] += 1
         customer = contact.customer
@@ -191,6 +270,8 @@ class CallCenter:
         if self.router.contact_arrived(contact, now):
             return
         st.waited[k] += 1
+        if qb is not None:
+            qb.waited[k] += 1
         if contact.patience != math.inf:
             Timeout(self.env, contact.patience, contact).callbacks.append(self._on_patience_end)
 
@@ -203,6 +284,10 @@ class CallCenter:
         st = self.stats
         st.abandoned[k] += 1
         st.wait_other_s[k] += contact.patience
+        if self.queue_books is not None:
+            qb = self.queue_books[contact.ctype]
+            qb.abandoned[k] += 1
+            qb.wait_other_s[k] += contact.patience
         self._record(contact, Outcome.ABANDONED, contact.patience)
         if self._anger_per_wait > 0.0 and contact.patience > self._anger_threshold:
             contact.customer.add_anger(self._anger_per_wait * (contact.patience - self._anger_threshold), self.env.now, self._decay)
@@ -228,8 +313,27 @@ class CallCenter:
         talk = self._talk(contact.handle, customer, now) if customer.anger > 0.0 else contact.handle
         speed = self.roster.speed(agent, now) if self.roster is not None else 1.0
         work = work_time(talk, speed, wrapup)
+        base = contact.handle + wrapup
         k = contact.interval
         st = self.stats
+        flow = self._flow
+        factor = 1.0
+        if flow is not None:  # several queues: whose time went where (and a group's speed on the queue)
+            q = contact.ctype
+            g = 0
+            if self._group_of is not None:
+                g = self._group_of[agent]
+                factor = self._factor[g][q]
+                if factor != 1.0:
+                    work *= factor
+                    base *= factor
+            st.spread(flow[g][q], now, now + work)
+            qb = self.queue_books[q]
+            qb.answered[k] += 1
+            if wait <= self._target_s:
+                qb.answered_in_target[k] += 1
+            qb.wait_answered_s[k] += wait
+            qb.handle_s[k] += work
         st.answered[k] += 1
         if wait <= self._target_s:
             st.answered_in_target[k] += 1
@@ -237,7 +341,7 @@ class CallCenter:
                 st.conceded_in_target[k] += 1
         st.wait_answered_s[k] += wait
         st.handle_s[k] += work
-        st.handle_base_s[k] += contact.handle + wrapup
+        st.handle_base_s[k] += base
         if contact.repeat:
             st.answered_repeat[k] += 1
             st.handle_repeat_s[k] += work
@@ -248,7 +352,7 @@ class CallCenter:
                 customer.fcr_interval = k
                 st.fcr_base[k] += 1
         if self.trace is not None:
-            self._record(contact, Outcome.ANSWERED, wait, agent, talk * speed)
+            self._record(contact, Outcome.ANSWERED, wait, agent, talk * speed * factor, wrapup * factor)
         st.spread(st.busy_s, now, now + work)  # as _start does; inline on every contact's path (profiled)
         if self._track:
             self._serving[agent] = contact
@@ -264,11 +368,16 @@ class CallCenter:
         else:
             talk = self._talk(talk, cb.customer, now)
             work = work_time(talk, self.roster.speed(agent, now) if self.roster is not None else 1.0, self._wrapup[cb.ctype])
+            if self._group_of is not None:
+                work *= self._factor[self._group_of[agent]][cb.ctype]
         self._start(agent, cb, work, now)
 
     def _start(self, agent: int, task, work: float, now: float) -> None:
         st = self.stats
         st.spread(st.busy_s, now, now + work)
+        if self._flow is not None:
+            g = self._group_of[agent] if self._group_of is not None else 0
+            st.spread(self._flow[g][task.ctype], now, now + work)
         if self._track:
             self._serving[agent] = task
             if self.roster is not None:
@@ -292,19 +401,23 @@ class CallCenter:
             else:
                 self.book.end_attempt(task, now)
         pool = self.pool
-        if pool.leaving or pool.dismissed:
+        if pool is None or pool.leaving or pool.dismissed:
             self.router.agent_done(agent, now)  # the router decides whether this agent stops
         else:
             self.router.agent_free(agent, now)
 
-    def _record(self, contact: Contact, outcome: str, wait: float, agent: int = -1, talk: float = math.nan) -> None:
+    def _record(self, contact: Contact, outcome: str, wait: float, agent: int = -1, talk: float = math.nan,
+                wrapup: float = math.nan) -> None:
         if self.trace is not None:
-            wrapup = self._wrapup[contact.ctype] if outcome == Outcome.ANSWERED else math.nan
+            group = "" if agent < 0 else self._group_names[self._group_of[agent] if self._group_of is not None else 0]
             self.trace(trace_row(self.replication, contact, self._type_names[contact.ctype], self.timeline, outcome, wait, talk,
-                                 wrapup, agent))
+                                 wrapup, agent, group))
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None,
                     agent_log: TraceSink | None = None) -> dict:
-    """Run one replication and return its per-interval counters as numpy arrays."""
-    return CallCenter(scenario, seed, replication, trace, agent_log).run().arrays()
+    """Run one replication and return its per-interval counters as numpy arrays (see
+    :meth:`CallCenter.books`)."""
+    center = CallCenter(scenario, seed, replication, trace, agent_log)
+    center.run()
+    return center.books()

@@ -63,13 +63,15 @@ class Contact:
 
 #: Columns of a trace table (one row per contact attempt), in the order of :func:`trace_row`.
 TRACE_COLUMNS = ("replication", "contact_id", "customer_id", "origin", "contact_type", "arrival_s", "day", "interval", "warmup",
-                 "outcome", "wait_s", "talk_s", "wrapup_s", "agent")
+                 "outcome", "wait_s", "talk_s", "wrapup_s", "agent", "queue", "group")
 
 
 def trace_row(replication: int, contact: Contact, type_name: str, timeline, outcome: str, wait: float, talk: float,
-              wrapup: float, agent: int) -> tuple:
+              wrapup: float, agent: int, group: str = "") -> tuple:
     """A contact's row of the trace (:data:`TRACE_COLUMNS`); ``day`` and ``interval`` count
-    from the start of the run, warm-up included (``warmup`` says which rows are in it)."""
+    from the start of the run, warm-up included (``warmup`` says which rows are in it). The
+    queue is the contact type's; ``group`` is the group of the agent who answered ("" if
+    none)."""
     k, ipd = contact.interval, timeline.intervals_per_day
     return (replication, contact.id, contact.customer.id, contact.origin, type_name, contact.arrival, k // ipd, k % ipd,
-            k < timeline.warmup_intervals, outcome, wait, talk, wrapup, agent)
+            k < timeline.warmup_intervals, outcome, wait, talk, wrapup, agent, type_name, group)

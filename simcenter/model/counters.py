@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["COUNTERS", "Accumulator"]
+__all__ = ["COUNTERS", "QUEUE_COUNTERS", "GROUP_COUNTERS", "Accumulator", "Books"]
 
 #: Per-interval running sums kept by the model.
 COUNTERS = (
@@ -73,6 +73,29 @@ COUNTERS = (
     "out_of_policy",  # requests against the rules
     "overrides",  # of those, conceded by management against the agent
 )
+
+
+#: Counters kept per queue (contact type) as well, with the center-wide meaning restricted
+#: to the queue's contacts.
+QUEUE_COUNTERS = (
+    "offered", "answered", "answered_in_target", "abandoned", "waiting_at_end", "waited", "wait_answered_s",
+    "wait_other_s", "handle_s", "after_hours", "lost_after_hours", "deferred",
+)
+
+#: Counters kept per agent group: its agents' time on duty, beyond the plan, and busy.
+GROUP_COUNTERS = ("staffed_s", "overtime_s", "busy_s")
+
+
+class Books:
+    """Per-interval running sums of some counters, for one queue or one agent group."""
+
+    def __init__(self, names: tuple, n_intervals: int):
+        self.names = names
+        for name in names:
+            setattr(self, name, [0.0] * n_intervals)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: np.asarray(getattr(self, name), dtype=float) for name in self.names}
 
 
 class Accumulator:

@@ -54,6 +54,16 @@ class InboundQueue:
             items.popleft()
         return bool(items)
 
+    def head(self):
+        """The longest-waiting caller still on the line, left in the queue (None if none)."""
+        items = self._items
+        while items:
+            contact = items[0]
+            if contact.state == WAITING:
+                return contact
+            items.popleft()
+        return None
+
     def waiting(self) -> list:
         """The callers still on the line, in arrival order."""
         return [c for c in self._items if c.state == WAITING]

@@ -83,7 +83,7 @@ class Reserved(CallbackPolicy):
         self.callbacks_ahead = reserve > 0
 
     def takes_callback(self, cb, agent: int, now: float) -> bool:
-        return agent in self.router.pool.reserved
+        return agent in self.router.reserved
 
 
 class Deadline(CallbackPolicy):
@@ -122,6 +122,7 @@ class Router:
         self.inbound = inbound
         self.callbacks = callbacks
         self.pool = pool
+        self.reserved = pool.reserved
         self.policy = policy
         policy.bind(self)
         self.serve = serve

@@ -22,15 +22,23 @@ from .streams import Purpose, generator
 __all__ = ["plan_changes"]
 
 
-def plan_changes(scenario, timeline, seed: int, replication: int, roster: bool = False) -> list[tuple[float, int]]:
+def plan_changes(scenario, timeline, seed: int, replication: int, roster: bool = False, group: int | None = None) -> list[tuple[float, int]]:
     """(time, agents planned on duty) at the start and at every change: from the interval
     plan, or from the shifts (starts, ends and breaks), with each shift-day's present agents
-    drawn binomially when ``agents.shrinkage`` applies (not with a workforce ``roster``)."""
+    drawn binomially when ``agents.shrinkage`` applies (not with a workforce ``roster``).
+    With ``group`` (an index into ``[[agent_groups]]``), the plan of that group: its
+    ``staffing``, or the shifts that name it (shrinkage from a stream of its own)."""
     sc = scenario
-    if not sc.shifts:
+    shifts = sc.shifts
+    if group is not None:
+        g = sc.agent_groups[group]
+        if g.staffing is not None:
+            return timeline.staffing_changes(timeline.expand(sc.group_staffing(g), sc.open_intervals.start))
+        shifts = [s for s in shifts if s.group == g.name]
+    elif not shifts:
         return timeline.staffing_changes()
     shrink = sc.agents.shrinkage if not roster else 0.0
-    rng = generator(seed, replication, Purpose.SHIFTS)
+    rng = generator(seed, replication, Purpose.SHIFTS, 0 if group is None else 1 + group)
     deltas: dict[float, int] = {}
 
     def add(t: float, n: int) -> None:
@@ -38,7 +46,7 @@ def plan_changes(scenario, timeline, seed: int, replication: int, roster: bool =
 
     for day in range(sc.total_days):
         weekday = WEEKDAYS[sc.weekday(day)]
-        for shift in sc.shifts:
+        for shift in shifts:
             if weekday not in shift.days or shift.headcount == 0 or sc.agents.scale == 0.0:
                 continue
             scheduled = int(round(shift.headcount * sc.agents.scale))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -45,12 +45,18 @@ def _clock(minutes: float) -> str:
 class Results:
     """What :func:`simcenter.simulate` returns.
 
-    ``counters[name]`` has shape (replications, intervals of the run after warm-up).
+    ``counters[name]`` has shape (replications, intervals of the run after warm-up);
+    ``queue_counters[name]`` (replications, queues, intervals), ``group_counters[name]``
+    (replications, groups, intervals) and ``flow`` (replications, groups, queues, intervals)
+    hold the same per queue and per agent group (:mod:`simcenter.output.breakdown`).
     """
 
     scenario: Scenario
     seed: int
     counters: dict
+    queue_counters: dict = field(default_factory=dict, repr=False)
+    group_counters: dict = field(default_factory=dict, repr=False)
+    flow: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_replications(self) -> int:
@@ -180,6 +186,48 @@ class Results:
             return report if report["observations"] >= 100 else None
         return None
 
+    # -- per queue and per group --------------------------------------------------------------
+
+    @property
+    def queue_names(self) -> list[str]:
+        """The queues: one per contact type."""
+        return [c.name for c in self.scenario.contact_types]
+
+    @property
+    def group_names(self) -> list[str]:
+        """The agent groups (``agents`` without ``[[agent_groups]]``)."""
+        return [g.name for g in self.scenario.agent_groups] or ["agents"]
+
+    @property
+    def skill_pairs(self) -> set:
+        """(group, queue) index pairs where the group has the skill."""
+        names = {n: q for q, n in enumerate(self.queue_names)}
+        if not self.scenario.agent_groups:
+            return {(0, q) for q in names.values()}
+        return {(g, names[s.queue]) for g, grp in enumerate(self.scenario.agent_groups) for s in grp.skills}
+
+    def by_queue(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """Contact metrics per queue (contact type): columns ``queue, metric, mean, ci_low,
+        ci_high, unit`` (see :data:`simcenter.output.breakdown.QUEUE_METRICS`)."""
+        from .breakdown import queue_table
+
+        return queue_table(self, confidence)
+
+    def by_group(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """Agent metrics per group: columns ``group, metric, mean, ci_low, ci_high, unit``
+        (``agent_hours``, ``occupancy``, ``overtime_h``, ``busy_h``)."""
+        from .breakdown import group_table
+
+        return group_table(self, confidence)
+
+    def by_flow(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """The flow matrix: hours each group spent on each queue it has the skill for, and
+        the share of the group's busy time: columns ``group, queue, busy_h, ci_low,
+        ci_high, share``."""
+        from .breakdown import flow_table
+
+        return flow_table(self, confidence)
+
     # -- output -----------------------------------------------------------------------------
 
     def to_json(self) -> dict:
@@ -196,8 +244,8 @@ class Results:
         return {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
 
     def write(self, out_dir, inputs=None) -> list:
-        """Write summary, per-day, per-interval and per-replication tables as CSV and
-        Parquet, the scenario as run (``scenario.toml``) and ``run.json`` into ``out_dir``,
+        """Write summary, per-day, per-interval, per-replication, per-queue, per-group and
+        flow tables as CSV and Parquet, the scenario as run (``scenario.toml``) and ``run.json`` into ``out_dir``,
         a new, empty, or earlier run's results directory (see :mod:`simcenter.outputs`:
         nothing the user put there is replaced, and never a file of ``inputs``). Each file
         is written to a temporary name and renamed, so no half-written file is ever left.
@@ -210,6 +258,9 @@ class Results:
             "by_day": self.by_day(),
             "by_interval": self.by_interval(),
             "replications": self.replications(),
+            "by_queue": self.by_queue(),
+            "by_group": self.by_group(),
+            "flow": self.by_flow(),
         }
         for name, df in tables.items():
             files[f"{name}.csv"] = df.to_csv(index=False).encode("utf-8")
@@ -220,7 +271,8 @@ class Results:
 
 
 #: The files a run's results directory holds (beside its manifest).
-RUN_FILES = tuple(f"{name}.{ext}" for name in ("summary", "by_day", "by_interval", "replications") for ext in ("csv", "parquet")) \
+RUN_FILES = tuple(f"{name}.{ext}" for name in ("summary", "by_day", "by_interval", "replications", "by_queue", "by_group", "flow")
+                  for ext in ("csv", "parquet")) \
     + ("scenario.toml", "run.json")
 
 
@@ -235,4 +287,13 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
 def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
     """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`."""
     counters = {name: np.stack([reported(scenario, r[name]) for r in runs]) for name in COUNTERS}
-    return Results(scenario=scenario, seed=seed, counters=counters)
+    if not runs or "queues" not in runs[0]:
+        return Results(scenario=scenario, seed=seed, counters=counters)
+    cut = scenario.simulation.warmup_days * scenario.intervals_per_day
+
+    def units(key: str) -> dict:
+        names = runs[0][key][0].keys()
+        return {n: np.stack([np.stack([u[n][cut:] for u in r[key]]) for r in runs]) for n in names}
+
+    flow = np.stack([r["flow"][..., cut:] for r in runs])
+    return Results(scenario=scenario, seed=seed, counters=counters, queue_counters=units("queues"), group_counters=units("groups"), flow=flow)

@@ -7,12 +7,14 @@ time, so memory stays flat however long the run. The columns are
 :data:`simcenter.model.contact.TRACE_COLUMNS`:
 
 ``replication, contact_id, customer_id, origin, contact_type, arrival_s, day, interval,
-warmup, outcome, wait_s, talk_s, wrapup_s, agent``
+warmup, outcome, wait_s, talk_s, wrapup_s, agent, queue, group``
 
 ``origin`` is ``first``, ``redial`` or ``next_day``; ``outcome`` is ``answered``,
 ``abandoned``, ``lost_after_hours``, ``deferred`` or ``waiting_at_end``; ``day`` and
 ``interval`` are those of arrival (day 0 is the first warm-up day); ``agent`` is -1 for
-contacts no agent took. The file is written under a temporary name and renamed when the
+contacts no agent took; ``queue`` is the contact type's queue and ``group`` the agent group
+of the agent who answered (``agents`` without ``[[agent_groups]]``; empty if no agent
+took the contact). The file is written under a temporary name and renamed when the
 run completes.
 
 With ``workforce.enabled``, ``simulate(..., agent_trace=PATH)`` (``simcenter run
@@ -60,6 +62,8 @@ _TYPES = {
     "talk_s": pa.float64(),
     "wrapup_s": pa.float64(),
     "agent": pa.int32(),
+    "queue": pa.string(),
+    "group": pa.string(),
     # per-agent daily log
     "morale": pa.float64(),
     "baseline": pa.float64(),

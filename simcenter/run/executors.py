@@ -45,6 +45,7 @@ MAX_CHUNKS = 256
 def run_chunk(chunk: list, scenarios: dict, seeds: dict, metrics: tuple) -> list[dict]:
     """Run a chunk of (point, replication) tasks; one row of metrics each."""
     from ..model.center import run_replication
+    from ..model.counters import COUNTERS
     from ..output.analysis import reported
     from ..output.metrics import metrics_from_sums
 
@@ -52,9 +53,28 @@ def run_chunk(chunk: list, scenarios: dict, seeds: dict, metrics: tuple) -> list
     for point, rep in chunk:
         scenario = scenarios[point]
         counters = run_replication(scenario, seeds[point], rep)
-        values = metrics_from_sums({k: reported(scenario, v).sum() for k, v in counters.items()}, scenario.costs)
-        rows.append({"run_id": point, "replication": rep, **{m: float(values[m]) for m in metrics}})
+        values = metrics_from_sums({k: reported(scenario, counters[k]).sum() for k in COUNTERS}, scenario.costs)
+        rows.append({"run_id": point, "replication": rep, **{m: _value(m, values, counters, scenario) for m in metrics}})
     return rows
+
+
+def _value(name: str, values: dict, counters: dict, scenario) -> float:
+    """A metric of the run, or, for ``metric[queue]``, of one queue (NaN if the run's
+    scenario has no such queue)."""
+    if not name.endswith("]"):
+        return float(values[name])
+    from ..output.analysis import reported
+    from ..output.metrics import metric
+
+    m, queue = name[:-1].split("[", 1)
+    names = [c.name for c in scenario.contact_types]
+    if queue not in names:
+        return math.nan
+    books = counters["queues"][names.index(queue)]
+    import numpy as np
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(metric(m, {k: reported(scenario, v).sum() for k, v in books.items()}))
 
 
 def chunks(tasks: list) -> list[list]:

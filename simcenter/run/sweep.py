@@ -96,7 +96,7 @@ def _read_part(path: Path, spec: SweepSpec) -> list[dict]:
     meta = table.schema.metadata or {}
     if meta.get(b"simcenter") != b"sweep part":
         raise ValueError("not a part simcenter wrote")
-    expected = ["run_id", "replication", *spec.metrics]
+    expected = ["run_id", "replication", *spec.columns]
     if table.column_names != expected:
         raise ValueError("its columns are not this sweep's")
     rows = table.to_pylist()
@@ -249,7 +249,7 @@ def sweep(
                 # the runs still to do, in chunks that depend on the sweep alone
                 todo = [(p, r) for p in range(len(spec.points)) for r in range(needed[p]) if (p, r) not in done]
                 if todo:
-                    run_chunks(chunks(todo), scenarios, seeds, spec.metrics, finished, spec.fingerprint[:12])
+                    run_chunks(chunks(todo), scenarios, seeds, spec.columns, finished, spec.fingerprint[:12])
                 if spec.precision is None or not _extend(spec, needed, done):
                     break
                 bar.total = max(sum(needed), len(done))
@@ -315,14 +315,17 @@ def _tables(spec: SweepSpec, rows: list[dict]) -> SweepResults:
     params.insert(0, "run_id", range(len(spec.points)))
     table.insert(2, "seed", [spec.seeds[p] for p in table.run_id])
     table = table.merge(params, on="run_id", how="left")
-    table = table[["run_id", "replication", "seed", *spec.parameters, *spec.metrics]]
+    table = table[["run_id", "replication", "seed", *spec.parameters, *spec.columns]]
     summary_rows = []
+    by_queue = bool(spec.queue_columns)  # several queues: a queue column, "all" for the center
     for run_id, group in table.groupby("run_id", sort=True):
         values = spec.points[int(run_id)][0]
-        for m in spec.metrics:
-            mean, low, high = metric_interval(m, group[m].to_numpy())
+        for column in spec.columns:
+            m, queue = column[:-1].split("[", 1) if column.endswith("]") else (column, "all")
+            mean, low, high = metric_interval(m, group[column].to_numpy())
             summary_rows.append({
-                "run_id": run_id, **values, "metric": m, "mean": float(mean), "ci_low": float(low), "ci_high": float(high),
-                "rel_half_width": relative_half_width(group[m].to_numpy()), "replications": len(group),
+                "run_id": run_id, **values, **({"queue": queue} if by_queue else {}), "metric": m, "mean": float(mean),
+                "ci_low": float(low), "ci_high": float(high), "rel_half_width": relative_half_width(group[column].to_numpy()),
+                "replications": len(group),
             })
     return SweepResults(table, pd.DataFrame(summary_rows))

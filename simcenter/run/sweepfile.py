@@ -238,6 +238,22 @@ class SweepSpec:
             object.__setattr__(self, "point_replications", (self.replications,) * len(self.points))
 
     @property
+    def queue_columns(self) -> tuple:
+        """With several queues and skill groups: a column ``metric[queue]`` for each queue
+        and each kept metric that has a per-queue value (``service_level[retail]``)."""
+        from ..output.breakdown import QUEUE_METRICS
+
+        base = self.points[0][1] if self.points else None
+        if base is None or not any(sc.agent_groups for _, sc in self.points):
+            return ()
+        return tuple(f"{m}[{c.name}]" for m in self.metrics if m in QUEUE_METRICS for c in base.contact_types)
+
+    @property
+    def columns(self) -> tuple:
+        """The value columns of each run's row: the kept metrics, then :attr:`queue_columns`."""
+        return (*self.metrics, *self.queue_columns)
+
+    @property
     def fingerprint(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
