@@ -369,57 +369,6 @@ def cmd_erlang(args) -> int:
     return 0
 
 
-def cmd_staff(args) -> int:
-    from ..run.runner import check_run
-    from ..outputs import Inputs, check_file
-    from ..planning.staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
-
-    scenario = _load(args)
-    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
-    level, seconds = _parse_target(args.target)
-    if args.max_abandon is not None and not 0 < args.max_abandon < 1:
-        raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
-    target = Target(level, seconds, args.max_abandon)
-    _check_int("--replications", args.replications, 2, 100_000)
-    _check_int("--seed", args.seed, 0, 2**63 - 1)
-    reps = args.replications or scenario.simulation.replications
-    if reps < 2:
-        raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
-    check_run(scenario, reps)
-    inputs = Inputs(args.file)
-    if args.out:
-        check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
-    table, summary = staff(scenario, target, replications=reps, seed=args.seed)
-    flat = flat_staffing(scenario, target, replications=reps, seed=args.seed) if args.flat else None
-    if args.json:
-        doc = {"scenario": scenario.name, "target": {"level": level, "answer_s": seconds, "max_abandon": args.max_abandon},
-               "intervals": json.loads(table.to_json(orient="records")), "summary": summary}
-        if flat is not None:
-            doc["flat"] = {"agents": flat.agents, "service_level": flat.service_level, "ci_low": flat.ci_low,
-                           "ci_high": flat.ci_high, "replications": flat.replications}
-        print(json.dumps(doc, indent=2))
-    else:
-        print(f"{scenario.name}: staffing for {target} ({reps} replications per simulation, common random numbers)")
-        rows = [[r.interval, f"{r.calls_per_hour:,.0f}", f"{r.offered_load:.1f}", str(r.erlang), f"{r.sl_erlang:.3f}", str(r.adjusted),
-                 f"{r.sl_adjusted:.3f}", str(r.simulated), f"{r.sl_simulated:.3f}"] for r in table.itertuples()]
-        _print_table(rows, ["interval", "calls/h", "load", "erlang", "sl", "adjusted", "sl", "simulated", "sl"])
-        print()
-        rows = [[name, f"{s['agent_hours_per_day']:,.1f}", f"{s['service_level']:.3f}", f"[{s['ci_low']:.3f}, {s['ci_high']:.3f}]"]
-                for name, s in summary.items()]
-        _print_table(rows, ["plan", "agent_h/day", "service_level", "95% interval"])
-        sim = summary["simulated"]
-        print(f"simulated plan: {sim['iterations']} iterations, {'settled' if sim['settled'] else 'NOT settled (raise the replications)'}")
-        if flat is not None:
-            print(f"flat staffing (bisection in simulation): {flat.agents} agents, service level {flat.service_level:.3f} "
-                  f"[{flat.ci_low:.3f}, {flat.ci_high:.3f}] over {flat.replications} replications")
-    if args.out:
-        from .._io import atomic_write_text
-
-        check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
-        atomic_write_text(Path(args.out), table.to_csv(index=False))
-    return 0
-
-
 def _saved_target(args, results) -> float:
     """The level of ``--target LEVEL/SECONDS`` for saved results, whose service level was
     measured at the scenario's ``service_level.target_s``: other seconds are refused, not
@@ -450,6 +399,12 @@ def _given_twice(args, pairs) -> None:
     for flag, value, key in pairs:
         if value is not None and key in keys:
             raise SimcenterError(f"{flag} and --set {key} both set it; give one")
+
+
+def cmd_staff(args) -> int:
+    from .staffcmd import staff_command
+
+    return staff_command(args)
 
 
 def cmd_plot(args) -> int:
@@ -575,13 +530,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
     s.set_defaults(func=cmd_schema)
 
-    st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side")
+    st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side; "
+                        "with [[agent_groups]], the fewest agents per group that meet every queue's target")
     scenario_args(st)
     st.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
     st.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this")
     st.add_argument("--replications", type=int, help="replications per simulation (default: simulation.replications)")
     st.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
     st.add_argument("--flat", action="store_true", help="also find the fewest agents for a flat plan, by bisection in simulation")
+    st.add_argument("--queue-target", action="append", metavar="QUEUE=LEVEL/SECONDS",
+                    help="with [[agent_groups]]: this queue's own target level (repeatable; the seconds must equal --target's)")
     st.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV")
     st.set_defaults(func=cmd_staff)
