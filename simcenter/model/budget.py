@@ -343,7 +343,7 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
 
 def estimate(scenario) -> Estimate:
     """The cost of one replication of ``scenario`` (see the module's description)."""
-    from .counters import COUNTERS
+    from .counters import COUNTERS, GROUP_COUNTERS, QUEUE_COUNTERS
 
     sim = scenario.simulation
     ipd = scenario.intervals_per_day
@@ -396,6 +396,9 @@ def estimate(scenario) -> Estimate:
     in_flight_field = max(pending, key=pending.get)
     in_flight = sum(pending.values())
     counters = len(COUNTERS)
+    n_types, n_groups = len(scenario.contact_types), len(scenario.agent_groups)
+    if n_types > 1 or n_groups:  # per-queue books, per-group books and the flow (group x queue)
+        counters += n_types * len(QUEUE_COUNTERS) + n_groups * len(GROUP_COUNTERS) + max(n_groups, 1) * n_types
     memory = PROCESS_BYTES + intervals * counters * BYTES_PER_COUNTER_CELL + in_flight * BYTES_PER_IN_FLIGHT
     reported = sim.days * ipd
     # the agents: each coming on duty is a process of the engine; agents as people are updated daily
