@@ -23,6 +23,7 @@ measures goes into its counters (:mod:`~simcenter.model.counters`).
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Callable
 
 import numpy as np
@@ -35,7 +36,7 @@ from .arrivals import Arrivals
 from .budget import estimate
 from .calendar import Timeline
 from .contact import ABANDONED, ANSWERED, TRACE_COLUMNS, WAITING, Contact, Origin, Outcome, trace_row  # noqa: F401
-from .counters import GROUP_COUNTERS, QUEUE_COUNTERS, Accumulator, Books
+from .counters import GROUP_COUNTERS, QUEUE_COUNTERS, Accumulator, Books, sums
 from .customer import Customer
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
 from .guard import WorkGuard
@@ -109,7 +110,7 @@ class CallCenter:
             self.router = SkillRouter(sc, env, self.queues, [CallbackQueue() for _ in range(n_types)], self.pools, group_of, policy,
                                       self._serve, self._call_back, tl.is_open, tl.interval_s)
             self._group_of, self._factor = group_of, self.router.factor
-            self._flow = [[[0.0] * n for _ in range(n_types)] for _ in sc.agent_groups]  # group x queue: busy time
+            self._flow = [[sums(n) for _ in range(n_types)] for _ in sc.agent_groups]  # group x queue: busy time
             self._group_names = [g.name for g in sc.agent_groups]
             self.pool = None
         else:
@@ -118,7 +119,7 @@ class CallCenter:
             self.queues = [InboundQueue()]
             self.router = Router(self.queues[0], CallbackQueue(), self.pool, policy, self._serve, self._call_back, tl.is_open, tl.interval_s)
             self._group_of = self._factor = self.group_books = None
-            self._flow = [[[0.0] * n for _ in range(n_types)]] if n_types > 1 else None  # one group x queue: busy time
+            self._flow = [[sums(n) for _ in range(n_types)]] if n_types > 1 else None  # one group x queue: busy time
             self._group_names = ["agents"]
         for pool in self.pools:
             pool.dispatch = self.router.agent_free
@@ -185,7 +186,7 @@ class CallCenter:
             pool.close_books(end, self.timeline.conceded)
         if self.group_books is not None:
             for books, flows in zip(self.group_books, self._flow):
-                books.busy_s = [sum(col) for col in zip(*flows)]
+                books.busy_s = array("d", [sum(col) for col in zip(*flows)])
 
     def _on_midnight(self, event) -> None:
         """The roster's day starts (several groups): agents who left or are absent stop,

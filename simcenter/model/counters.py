@@ -14,6 +14,8 @@ ratios of these sums over whichever intervals are reported.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 __all__ = ["COUNTERS", "QUEUE_COUNTERS", "GROUP_COUNTERS", "Accumulator", "Books"]
@@ -87,15 +89,21 @@ GROUP_COUNTERS = ("staffed_s", "overtime_s", "busy_s")
 
 
 class Books:
-    """Per-interval running sums of some counters, for one queue or one agent group."""
+    """Per-interval running sums of some counters, for one queue or one agent group, as
+    arrays of doubles (8 bytes a cell: a center with many queues and groups keeps many)."""
 
     def __init__(self, names: tuple, n_intervals: int):
         self.names = names
         for name in names:
-            setattr(self, name, [0.0] * n_intervals)
+            setattr(self, name, sums(n_intervals))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: np.asarray(getattr(self, name), dtype=float) for name in self.names}
+        return {name: np.array(getattr(self, name), dtype=float) for name in self.names}
+
+
+def sums(n_intervals: int) -> array:
+    """One running sum per interval, all zero: an array of doubles."""
+    return array("d", bytes(8 * n_intervals))
 
 
 class Accumulator:
