@@ -188,4 +188,4 @@ def test_run_table_shows_the_mechanisms_in_use(capsys):
 
 def test_bench_refuses_an_unknown_case(capsys):
     code, _, err = run_cli(capsys, "bench", "plainn")
-    assert code == 2 and "plain, noncompliance, spiral, sweep" in err
+    assert code == 2 and "plain, noncompliance, spiral, sweep, multiskill" in err

@@ -216,3 +216,34 @@ def test_group_staffing_meets_every_target_with_fewer_agents_than_specialists():
         if result.sizes[name]:
             smaller = [h for h in result.history if h["sizes"] == {**result.sizes, name: result.sizes[name] - 1}]
             assert smaller and any(x < 0.8 for x in smaller[0]["service_level"])
+
+
+def test_promises_callbacks_and_agents_as_people_across_groups():
+    """Promises (fulfilment and callbacks), anger, recovery, redials and the workforce
+    model run across queues and groups: one roster feeds every group, callbacks are made
+    only by groups with the skill, and the books add up per queue and per group."""
+    s = simcenter.Scenario.from_file(ROOT / "scenarios/multiskill.toml").replace({
+        "simulation.days": 3,
+        "contact_types.retail.promise_prob": 0.3, "contact_types.retail.noncompliance": 0.3,
+        "contact_types.internet.promise_prob": 0.4, "contact_types.internet.promise_kind": "callback",
+        "contact_types.internet.promise_due": {"dist": "deterministic", "mean_h": 2.0},
+        "callbacks.priority": "reserved", "callbacks.reserved_agents": 3,
+        "customers.anger_per_wait_min": 0.05,
+        "workforce.enabled": True, "workforce.headcount": 60, "workforce.quit_rate": 0.01,
+    })
+    books = run_replication(s, 5, 0)
+    names = [c.name for c in s.contact_types]
+    groups = [g.name for g in s.agent_groups]
+    for q in books["queues"]:
+        assert q["offered"].sum() == q["answered"].sum() + q["abandoned"].sum() + q["waiting_at_end"].sum()
+    assert books["callback_attempts"].sum() > 0 and books["repeat_contacts"].sum() > 0 and books["recovery_attempts"].sum() > 0
+    flow = books["flow"].sum(axis=2)
+    internet = names.index("internet")
+    able = {groups.index("internet"), groups.index("generalists")}
+    for g in range(len(groups)):
+        if g not in able:
+            assert flow[g, internet] == 0.0  # nobody without the skill made an internet callback
+    assert np.isclose(sum(g["staffed_s"].sum() for g in books["groups"]), books["staffed_s"].sum())
+    r = simcenter.simulate(s, replications=2)
+    summary = r.summary().set_index("metric")
+    assert 0.0 < summary.loc["morale_mean", "mean"] <= 1.0 and summary.loc["headcount", "mean"] > 0

@@ -437,7 +437,7 @@ def cmd_report(args) -> int:
     return 0
 
 
-BENCH_CASES = ("plain", "noncompliance", "spiral", "sweep")
+BENCH_CASES = ("plain", "noncompliance", "spiral", "sweep", "multiskill")
 
 
 def cmd_bench(args) -> int:
