@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ScenarioError
-from .schema import Choice, Integer, Kind, Number, OneOrList, TableList, Text, _fail, _unknown, build, param, to_data
+from .schema import Choice, Integer, Kind, Number, OneOrList, TableList, Text, _fail, build, param, to_data
 
 __all__ = ["Skill", "AgentGroup", "Routing", "check_groups", "MAX_GROUPS"]
 
@@ -52,8 +52,10 @@ class SkillList(TableList):
         return "a list of 1 to 100 queue names or skill tables ({ queue, priority, handle_factor })"
 
     def convert(self, value: Any, path: str) -> tuple:
-        if not isinstance(value, list) or not 1 <= len(value) <= 100:
-            raise _fail(path, value if not isinstance(value, list) else f"{len(value)} skills", self.describe())
+        if not isinstance(value, list):
+            raise _fail(path, value, self.describe())
+        if not 1 <= len(value) <= 100:
+            raise ScenarioError(path, f"must be {self.describe()}, got {len(value)} skills", value=len(value), allowed=self.describe())
         out = []
         for i, item in enumerate(value):
             where = f"{path}[{i}]"
@@ -152,9 +154,10 @@ def check_groups(scenario) -> None:
             raise ScenarioError("routing", "is only used with [[agent_groups]]; add the groups or remove the [routing] table")
         return
     names = [g.name for g in groups]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ScenarioError("agent_groups", f"names must be unique, got {dupes[0]!r} more than once", value=dupes[0])
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ScenarioError(f"agent_groups[{i}].name", f"names must be unique, got {name!r} again (agent_groups[{names.index(name)}])",
+                                value=name)
     if sc.agents.staffing is not None:
         raise ScenarioError("agents.staffing", "cannot be used with [[agent_groups]]: give each group its staffing (agent_groups[i].staffing) or [[shifts]] with group = NAME",
                             value=sc.agents.staffing)
@@ -171,7 +174,7 @@ def check_groups(scenario) -> None:
         if s.group is None:
             raise ScenarioError(f"shifts[{i}].group", f"is required with [[agent_groups]] (one of {', '.join(names)})", allowed=", ".join(names))
         if s.group not in names:
-            raise _unknown(f"shifts[{i}].group", s.group, names)
+            raise _unknown_name(f"shifts[{i}].group", s.group, names, "agent group", "groups")
     with_shifts = {s.group for s in sc.shifts}
     n_open = len(sc.open_intervals)
     for gi, g in enumerate(groups):
@@ -182,15 +185,30 @@ def check_groups(scenario) -> None:
             raise ScenarioError(f"agent_groups[{gi}].staffing", f"must have one value per interval of the open hours ({n_open} intervals of "
                                 f"{sc.simulation.interval_minutes} minutes from {sc.calendar.open} to {sc.calendar.close}), got {len(g.staffing)} values",
                                 value=list(g.staffing))
+    plans = [[0] * n_open if g.staffing is None else (list(g.staffing) if isinstance(g.staffing, tuple) else [g.staffing] * n_open)
+             for g in groups]
+    peak = max((sum(col) for col in zip(*plans)), default=0)
+    if peak > MAX_AGENTS:
+        raise ScenarioError("agent_groups", f"the groups' staffing adds up to {peak:,} agents on duty at once; at most {MAX_AGENTS:,} in all",
+                            value=peak)
     if isinstance(sc.routing.overflow_after_s, tuple):
-        for queue, _ in sc.routing.overflow_after_s:
+        for queue, delay in sc.routing.overflow_after_s:
             if queue not in types:
                 raise _unknown_queue(f"routing.overflow_after_s.{queue}", queue, types)
+            levels = {s.priority for g in groups for s in g.skills if s.queue == queue}
+            if delay > 0 and len(levels) == 1:
+                raise ScenarioError(f"routing.overflow_after_s.{queue}", f"queue {queue!r} has no secondary group (every group with its skill has "
+                                    f"priority {levels.pop()}), so a delay would change nothing; give some group a worse priority on it, "
+                                    "or leave the queue out", value=delay)
 
 
 def _unknown_queue(path: str, name: str, types: list[str]) -> ScenarioError:
+    return _unknown_name(path, name, types, "contact type (queue)", "queues")
+
+
+def _unknown_name(path: str, name: str, names: list[str], what: str, plural: str) -> ScenarioError:
     import difflib
 
-    close = difflib.get_close_matches(str(name), types, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; queues: {', '.join(types)}"
-    return ScenarioError(path, f"no contact type (queue) named {name!r}{hint}", value=name, allowed=", ".join(types))
+    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; {plural}: {', '.join(names)}"
+    return ScenarioError(path, f"no {what} named {name!r}{hint}", value=name, allowed=", ".join(names))

@@ -699,12 +699,28 @@ class Scenario:
         first contacts left waiting at once if the agents on duty worked flat out at the
         nominal handling time (a fluid bound, redials and repeat contacts left out), and the
         clock time of the first interval whose load exceeds its agents; ``(0.0, None)``
-        otherwise, and for plans given as ``[[shifts]]``."""
+        otherwise, and for plans given as ``[[shifts]]``. With ``[[agent_groups]]``, also each
+        queue on its own with every group that has its skill (a queue nobody staffs piles up
+        however many agents the other queues have): the larger of the two."""
         if self.patience.dist != "none" or self.shifts:
             return 0.0, None
-        handle = self.nominal_handle_s
+        rates = self.open_rates_per_hour()
+        worst = self._backlog(rates, self.staffing_by_interval(), self.nominal_handle_s)
+        if self.agent_groups:
+            per_queue = []
+            for c in self.contact_types:
+                groups = [(g, s.handle_factor) for g in self.agent_groups for s in g.skills if s.queue == c.name]
+                staff = [sum(col) for col in zip(*(self.group_staffing(g) for g, _ in groups))]
+                handle = (c.handle_time.mean + c.wrapup_s) * min(f for _, f in groups)
+                per_queue.append(self._backlog([r * c.share for r in rates], staff, handle))
+            total = sum(b for b, _ in per_queue)
+            if total > worst[0]:
+                firsts = sorted(f for b, f in per_queue if f is not None)
+                worst = (total, firsts[0] if firsts else None)
+        return worst
+
+    def _backlog(self, rates: list, staff: list, handle: float) -> tuple[float, str | None]:
         hours = self.interval_s / 3600.0
-        rates, staff = self.open_rates_per_hour(), self.staffing_by_interval()
         open_k = self.open_intervals
         backlog = worst = 0.0
         first = None

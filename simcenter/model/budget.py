@@ -178,14 +178,16 @@ def _delay_s(delay) -> float:
     return delay.mean_h * 3600.0
 
 
-def _staff_week(scenario, days: int) -> np.ndarray:
+def _staff_week(scenario, days: int, group=None) -> np.ndarray:
     """Expected agents on duty per interval of the first ``days`` days (shifts with
-    shrinkage in expectation; the workforce model at most its present headcount)."""
+    shrinkage in expectation; the workforce model at most its present headcount); of one
+    agent ``group`` only, if given."""
     ipd = scenario.intervals_per_day
     n = days * ipd
-    if not scenario.shifts:
+    shifts = scenario.shifts if group is None else [s for s in scenario.shifts if s.group == group.name]
+    if group is not None and group.staffing is not None or group is None and not shifts:
         staff = np.zeros(n)
-        plan = np.asarray(scenario.staffing_by_interval(), dtype=float)
+        plan = np.asarray(scenario.staffing_by_interval() if group is None else scenario.group_staffing(group), dtype=float)
         for d in range(days):
             if scenario.is_open_day(d):
                 staff[d * ipd + scenario.open_intervals.start: d * ipd + scenario.open_intervals.stop] = plan
@@ -197,7 +199,7 @@ def _staff_week(scenario, days: int) -> np.ndarray:
 
         for d in range(days):
             weekday = WEEKDAYS[scenario.weekday(d)]
-            for shift in scenario.shifts:
+            for shift in shifts:
                 if weekday not in shift.days:
                     continue
                 count = round(shift.headcount * scenario.agents.scale) * present
@@ -238,12 +240,13 @@ class _Fluid:
     first_overload: int | None  # interval (within the day) of the first overload
 
 
-def _fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0) -> tuple[_Fluid, float]:
+def _fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0, staff=None) -> tuple[_Fluid, float]:
     """The queue as a fluid over ``days`` days: arrivals at the first-contact rate times
-    ``multiplier``, service at agents / handling time, abandonment at waiting / patience.
-    Returns the summary and the queue left at the end."""
+    ``multiplier``, service at agents (``staff`` per interval, or the plan's) / handling
+    time, abandonment at waiting / patience. Returns the summary and the queue left at the
+    end."""
     rate, is_open = _rates_week(scenario, days)
-    staff = _staff_week(scenario, days)
+    staff = _staff_week(scenario, days) if staff is None else staff
     dt = scenario.interval_s
     p = scenario.patience
     theta = math.inf if p.dist == "none" else p.mean_s
@@ -341,6 +344,29 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
     return failure_demand(missed).contacts / needs
 
 
+def _STAFFING(scenario) -> str:
+    """The field that sets the agents on duty: ``agents.staffing``, or the groups'."""
+    return "agent_groups" if scenario.agent_groups else "agents.staffing"
+
+
+def _queues_peak(scenario, days: int, multiplier: float, slower: float) -> float:
+    """With several queues: the callers left waiting at once if each queue had the whole
+    time of every group with its skill (at the group's best speed on it), summed over the
+    queues. Optimistic for each queue, it still shows a queue few or no agents serve."""
+    total = 0.0
+    for c in scenario.contact_types:
+        groups = [(g, s.handle_factor) for g in scenario.agent_groups for s in g.skills if s.queue == c.name]
+        staff = sum(_staff_week(scenario, days, g) for g, _ in groups)
+        handle = (c.handle_time.mean + c.wrapup_s) * min(f for _, f in groups) * slower
+        fluid, end = _fluid(scenario, days, multiplier * c.share, handle, staff=staff)
+        peak = fluid.peak
+        if scenario.total_days > days:
+            again, end2 = _fluid(scenario, days, multiplier * c.share, handle, start_queue=end, staff=staff)
+            peak = max(peak, again.peak + max(0.0, end2 - end) * max(0, scenario.total_days / days - 2))
+        total += peak
+    return total
+
+
 def estimate(scenario) -> Estimate:
     """The cost of one replication of ``scenario`` (see the module's description)."""
     from .counters import COUNTERS, GROUP_COUNTERS, QUEUE_COUNTERS
@@ -373,6 +399,8 @@ def estimate(scenario) -> Estimate:
         again, end2 = _fluid(scenario, days, multiplier, handle, start_queue=end)
         growth = max(0.0, end2 - end)
         peak = max(peak, again.peak + growth * max(0, scenario.total_days / days - 2))
+    if scenario.agent_groups:  # several queues: a queue its groups cannot keep up with piles up on its own
+        peak = max(peak, _queues_peak(scenario, days, multiplier, handle / max(scenario.nominal_handle_s, 1e-9)))
     next_day = 2.0 if scenario.calendar.after_hours == "next_day" else 1.0
     contacts = first * multiplier * (1.0 + (next_day - 1.0) * _closed_share(scenario))
     first_worst = first + 6.0 * math.sqrt(first) + 20.0
@@ -381,7 +409,7 @@ def estimate(scenario) -> Estimate:
 
     # what is pending at once beside the queue, by what keeps it pending
     per_s = contacts / horizon if horizon else 0.0
-    pending = {"agents.staffing": peak, "patience.redial_delay_mean_s": fluid.peak_abandon_rate * p.redial_prob * p.redial_delay_mean_s}
+    pending = {_STAFFING(scenario): peak, "patience.redial_delay_mean_s": fluid.peak_abandon_rate * p.redial_prob * p.redial_delay_mean_s}
     if scenario.has_promises:
         for i, c in enumerate(scenario.contact_types):
             share = c.share * c.promise_prob * per_s
@@ -474,15 +502,15 @@ def check(scenario) -> Estimate:
         why = ("with patience.dist = none, callers never hang up, and" if patience.dist == "none"
                else f"with a mean patience of {patience.mean_s:g} s, callers wait long enough that")
         raise ScenarioError(
-            "agents.staffing",
+            _STAFFING(scenario),
             f"{why} about {est.waiting_peak:.3g} callers would be waiting at once (the limit is {MAX_WAITING:.0e}); "
             "staff for the load or give the callers a shorter patience",
             value=est.waiting_peak,
         )
     if est.agent_starts > MAX_AGENT_STARTS:
         raise ScenarioError(
-            "agents.staffing",
-            f"about {est.agent_starts:.3g} agents come on duty over {scenario.total_days:,} days (agents.staffing x agents.scale, "
+            _STAFFING(scenario),
+            f"about {est.agent_starts:.3g} agents come on duty over {scenario.total_days:,} days ({_STAFFING(scenario)} staffing x agents.scale, "
             f"every time the plan rises); the limit is {MAX_AGENT_STARTS:.0e} per replication: plan fewer agents or fewer days",
             value=est.agent_starts,
         )
