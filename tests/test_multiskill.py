@@ -56,7 +56,7 @@ def multiskill(draw):
     routing = {
         "policy": draw(st.sampled_from(["priority", "longest_waiting"])),
         "agent_selection": draw(st.sampled_from(["longest_idle", "fewest_skills"])),
-        "overflow_after_s": draw(st.sampled_from([0.0, 15.0, {"q0": 40.0}])),
+        "overflow_after_s": draw(st.sampled_from([0.0, 15.0, 40.0])),
     }
     calendar = {"open": "06:00", "close": "18:00", "after_hours": draw(st.sampled_from(["lost", "next_day"]))}
     patience = draw(st.sampled_from([None, {"dist": "none"}]))
@@ -247,3 +247,41 @@ def test_promises_callbacks_and_agents_as_people_across_groups():
     r = simcenter.simulate(s, replications=2)
     summary = r.summary().set_index("metric")
     assert 0.0 < summary.loc["morale_mean", "mean"] <= 1.0 and summary.loc["headcount", "mean"] > 0
+
+
+def test_queue_metrics_in_replications_compare_and_json(capsys):
+    """With groups, each queue's metrics are columns ``metric[queue]`` of the replications
+    table, may be compared and asked for by name, and are in ``run --json``; an unknown
+    queue is refused naming the per-queue form."""
+    from simcenter.cli import main
+
+    s = simcenter.Scenario.from_file(ROOT / "scenarios/multiskill.toml").replace({"simulation.days": 1})
+    r = simcenter.simulate(s, replications=3)
+    table = r.replications()
+    assert "service_level[retail]" in table.columns and "deferred[internet]" in table.columns
+    by_queue = r.by_queue().set_index(["queue", "metric"])
+    assert np.isclose(table["service_level[retail]"].mean(), by_queue.loc[("retail", "service_level"), "mean"])
+    assert r.metric("abandon_rate[business]")[0] == pytest.approx(by_queue.loc[("business", "abandon_rate"), "mean"])
+    diff = simcenter.compare(s, s.replace({"routing.policy": "longest_waiting"}), replications=3,
+                             metrics=["service_level[premium]"])
+    assert diff.metric.tolist() == ["service_level[premium]"] and diff.unit.iloc[0] == "fraction"
+    with pytest.raises(simcenter.SimcenterError, match=r"per queue: metric\[queue\]"):
+        simcenter.compare(s, s, replications=2, metrics=["service_level[nowhere]"])
+    assert main(["run", str(ROOT / "scenarios/multiskill.toml"), "--set", "simulation.days=1", "--replications", "2", "--json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["queues"]) == set(r.queue_names) and set(doc["groups"]) == set(r.group_names)
+    assert 0 <= doc["queues"]["retail"]["service_level"]["mean"] <= 1
+
+
+def test_plots_of_a_multi_queue_sweep_show_the_center(tmp_path, serial_sweep):
+    """A sweep's summary with a queue column: the plots and the report read the center's
+    rows (queue "all"), one value per point."""
+    from simcenter.present.report import load_results
+
+    out = tmp_path / "sweep"
+    sweep(SWEEP, executor="serial", out=out)
+    saved = load_results(out)
+    assert "queue" not in saved.summary.columns
+    assert saved.summary.groupby(["run_id", "metric"]).size().eq(1).all()

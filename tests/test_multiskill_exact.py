@@ -88,7 +88,8 @@ def _interval(results, tables, e: Expect, confidence: float) -> tuple[float, flo
         rows = df[(df["group"] == group) & (df["queue"] == queue)]
         assert len(rows) == 1, f"flow {e.key!r}: {len(rows)} rows in by_flow()"
         row = rows.iloc[0]
-        return float(row[e.metric]), float(row["ci_low"]), float(row["ci_high"])
+        assert row["metric"] == e.metric
+        return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
     rows = df[(df[e.scope] == e.key) & (df["metric"] == e.metric)]
     assert len(rows) == 1, f"{e.scope} {e.key!r} metric {e.metric!r}: {len(rows)} rows in by_{e.scope}()"
     row = rows.iloc[0]

@@ -20,11 +20,43 @@ import pandas as pd
 from .analysis import confidence_interval, metric_interval
 from .metrics import METRICS, metric
 
-__all__ = ["QUEUE_METRICS", "GROUP_METRICS", "queue_table", "group_table", "flow_table"]
+__all__ = ["QUEUE_METRICS", "GROUP_METRICS", "queue_table", "group_table", "flow_table", "split_metric", "queue_columns",
+           "queue_replications"]
 
 #: The metrics reported per queue.
 QUEUE_METRICS = ("offered", "answered", "abandoned", "waiting_at_end", "service_level", "asa_s", "mean_wait_s", "p_wait",
-                 "abandon_rate", "aht_s", "after_hours", "lost_after_hours")
+                 "abandon_rate", "aht_s", "after_hours", "lost_after_hours", "deferred")
+
+
+def split_metric(name: str) -> tuple[str, str | None]:
+    """``"service_level[retail]"`` -> ``("service_level", "retail")``; a center-wide name
+    -> ``(name, None)``."""
+    if name.endswith("]") and "[" in name:
+        metric_name, queue = name[:-1].split("[", 1)
+        return metric_name, queue
+    return name, None
+
+
+def queue_columns(scenario, metrics) -> list[str]:
+    """With ``[[agent_groups]]``: ``metric[queue]`` for each of ``metrics`` reported per
+    queue and each queue; none otherwise."""
+    if not scenario.agent_groups:
+        return []
+    return [f"{m}[{c.name}]" for m in metrics if m in QUEUE_METRICS for c in scenario.contact_types]
+
+
+def queue_replications(results, sums_of) -> dict:
+    """Per replication, every :func:`queue_columns` value; ``sums_of(array)`` sums a
+    (replications, queues, intervals) counter over the intervals wanted."""
+    out = {}
+    names = results.queue_names
+    sums = {k: sums_of(v) for k, v in results.queue_counters.items()}  # (replications, queues)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for column in queue_columns(results.scenario, QUEUE_METRICS):
+            m, queue = split_metric(column)
+            q = names.index(queue)
+            out[column] = np.asarray(metric(m, {k: v[:, q] for k, v in sums.items()}), dtype=float)
+    return out
 #: The metrics reported per agent group (``busy_h``: hours spent on contacts and callbacks).
 GROUP_METRICS = ("agent_hours", "occupancy", "overtime_h", "busy_h")
 
@@ -75,9 +107,10 @@ def group_table(results, confidence: float) -> pd.DataFrame:
 
 
 def flow_table(results, confidence: float) -> pd.DataFrame:
-    """Columns ``group, queue, busy_h, ci_low, ci_high, share``: hours each group spent on
-    each queue (mean over replications and interval), and the share of the group's busy
-    time that went to the queue (of the means). Pairs with no skill are left out."""
+    """Columns ``group, queue, metric, mean, ci_low, ci_high, unit, share``: the hours each
+    group spent on each queue (metric ``busy_h``: mean over replications and interval),
+    and the share of the group's busy time that went to the queue (of the means). Pairs
+    with no skill are left out."""
     flow = results.flow.sum(axis=3) / 3600.0  # (replications, groups, queues)
     total = flow.sum(axis=2)
     skills = results.skill_pairs
@@ -89,5 +122,6 @@ def flow_table(results, confidence: float) -> pd.DataFrame:
             mean, low, high = confidence_interval(flow[:, g, q], confidence=confidence)
             busy = float(total[:, g].mean())
             share = float(flow[:, g, q].mean()) / busy if busy > 0 else float("nan")
-            rows.append((group, queue, float(mean), max(0.0, float(low)) if np.isfinite(low) else float(low), float(high), share))
-    return pd.DataFrame(rows, columns=["group", "queue", "busy_h", "ci_low", "ci_high", "share"])
+            rows.append((group, queue, "busy_h", float(mean), max(0.0, float(low)) if np.isfinite(low) else float(low), float(high), "h",
+                         share))
+    return pd.DataFrame(rows, columns=["group", "queue", "metric", "mean", "ci_low", "ci_high", "unit", "share"])

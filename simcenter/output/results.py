@@ -68,25 +68,34 @@ class Results:
 
     # -- per-replication metrics --------------------------------------------------------
 
+    def _days(self, days: range | None) -> slice:
+        if days is None:
+            return slice(None)
+        total = self.scenario.simulation.days
+        if not isinstance(days, range) or days.step != 1 or not 0 <= days.start < days.stop <= total:
+            raise ValueError(f"days must be a range of consecutive days within 0..{total}, got {days!r}")
+        ipd = self.scenario.intervals_per_day
+        return slice(days.start * ipd, days.stop * ipd)
+
     def _run_metrics(self, days: range | None = None) -> dict[str, np.ndarray]:
-        counters = self.counters
-        if days is not None:
-            total = self.scenario.simulation.days
-            if not isinstance(days, range) or days.step != 1 or not 0 <= days.start < days.stop <= total:
-                raise ValueError(f"days must be a range of consecutive days within 0..{total}, got {days!r}")
-            ipd = self.scenario.intervals_per_day
-            counters = {k: v[:, days.start * ipd : days.stop * ipd] for k, v in counters.items()}
-        return metrics_from_sums({k: v.sum(axis=1) for k, v in counters.items()}, self.scenario.costs)
+        cut = self._days(days)
+        return metrics_from_sums({k: v[:, cut].sum(axis=1) for k, v in self.counters.items()}, self.scenario.costs)
 
     def replications(self, days: range | None = None) -> pd.DataFrame:
         """One row per replication: ``replication``, ``seed`` and every metric, for the
         whole run after warm-up or, with ``days=range(a, b)``, for days ``a`` to ``b - 1``
-        (day 0 is the first day after warm-up), e.g. the first and last four weeks."""
+        (day 0 is the first day after warm-up), e.g. the first and last four weeks. With
+        ``[[agent_groups]]``, also each queue's metrics as ``metric[queue]`` columns
+        (``service_level[retail]``)."""
         m = self._run_metrics(days)
-        df = pd.DataFrame({"replication": np.arange(self.n_replications), "seed": self.seed})
-        for name in METRICS:
-            df[name] = m[name]
-        return df
+        columns = {"replication": np.arange(self.n_replications), "seed": np.full(self.n_replications, self.seed)}
+        columns.update({name: m[name] for name in METRICS})
+        if self.scenario.agent_groups and self.queue_counters:
+            from .breakdown import queue_replications
+
+            cut = self._days(days)
+            columns.update(queue_replications(self, lambda v: v[:, :, cut].sum(axis=2)))
+        return pd.DataFrame(columns)
 
     # -- summaries ------------------------------------------------------------------------
 
@@ -110,10 +119,16 @@ class Results:
         return df
 
     def metric(self, name: str, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-        """(mean, ci_low, ci_high) of one run metric."""
-        if name not in METRICS:
-            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}")
-        mean, low, high = metric_interval(name, self._run_metrics()[name], confidence=confidence)
+        """(mean, ci_low, ci_high) of one run metric, or of one queue's (``service_level[retail]``,
+        with ``[[agent_groups]]``)."""
+        from .breakdown import split_metric
+
+        base, queue = split_metric(name)
+        if base not in METRICS or queue is not None and name not in self.replications().columns:
+            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}"
+                           + (f", and per queue metric[queue] for queues {', '.join(self.queue_names)}" if self.scenario.agent_groups else ""))
+        values = self._run_metrics()[name] if queue is None else self.replications()[name].to_numpy()
+        mean, low, high = metric_interval(base, values, confidence=confidence)
         return float(mean), float(low), float(high)
 
     def by_day(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -222,8 +237,8 @@ class Results:
 
     def by_flow(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """The flow matrix: hours each group spent on each queue it has the skill for, and
-        the share of the group's busy time: columns ``group, queue, busy_h, ci_low,
-        ci_high, share``."""
+        the share of the group's busy time: columns ``group, queue, metric`` (``busy_h``),
+        ``mean, ci_low, ci_high, unit, share``."""
         from .breakdown import flow_table
 
         return flow_table(self, confidence)
@@ -231,7 +246,8 @@ class Results:
     # -- output -----------------------------------------------------------------------------
 
     def to_json(self) -> dict:
-        """``{"scenario", "seed", "replications", "summary": {metric: {mean, ci_low, ci_high}}}``.
+        """``{"scenario", "seed", "replications", "summary": {metric: {mean, ci_low, ci_high}}}``,
+        with ``[[agent_groups]]`` also ``"queues"`` and ``"groups"``: ``{name: {metric: {...}}}``.
         Undefined values (NaN) become ``null``."""
 
         def num(x: float):
@@ -241,7 +257,12 @@ class Results:
             row.metric: {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high)}
             for row in self.summary().itertuples()
         }
-        return {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
+        doc = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
+        if self.scenario.agent_groups:  # several queues and groups: their tables too
+            for key, table, label in (("queues", self.by_queue(), "queue"), ("groups", self.by_group(), "group")):
+                doc[key] = {name: {r.metric: {"mean": num(r.mean), "ci_low": num(r.ci_low), "ci_high": num(r.ci_high)}
+                                   for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
+        return doc
 
     def write(self, out_dir, inputs=None) -> list:
         """Write summary, per-day, per-interval, per-replication, per-queue, per-group and

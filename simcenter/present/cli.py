@@ -182,6 +182,8 @@ def cmd_run(args) -> int:
     _print_table(rows, ["metric", "mean", "ci_low", "ci_high", "unit"])
     if len(shown) < len(METRICS):
         print(f"({len(METRICS) - len(shown)} metrics of mechanisms this scenario does not use are left out here; --json and --out have all)")
+    if scenario.agent_groups:
+        _print_breakdown(results)
     if achieved is not None:
         met = all(p <= args.precision for p in achieved.values())
         shown = ", ".join(f"{m} {p:.4f}" for m, p in achieved.items())
@@ -193,8 +195,22 @@ def cmd_run(args) -> int:
               + (f"the first {warm['truncate_h']:g} h of the reported run look like a start-up; consider a longer warm-up"
                  if warm["truncate"] else "no further warm-up suggested"))
     if args.out:
-        print(f"tables written to {args.out}/ (summary, by_day, by_interval, replications; CSV and Parquet)")
+        print(f"tables written to {args.out}/ (summary, by_day, by_interval, replications, by_queue, by_group, flow; CSV and Parquet)")
     return 0
+
+
+def _print_breakdown(results) -> None:
+    """Per queue and per group, the figures a planner of several lines reads first."""
+    q = results.by_queue().pivot(index="queue", columns="metric", values="mean").reindex(results.queue_names)
+    print()
+    _print_table([[name, f"{r.offered:,.0f}", f"{r.service_level:.3f}", f"{r.asa_s:.1f}", f"{r.abandon_rate:.3f}"]
+                  for name, r in q.iterrows()], ["queue", "offered", "service_level", "asa_s", "abandon_rate"])
+    g = results.by_group().pivot(index="group", columns="metric", values="mean").reindex(results.group_names)
+    flow = results.by_flow()
+    print()
+    _print_table([[name, f"{r.agent_hours:,.1f}", f"{r.occupancy:.3f}",
+                   ", ".join(f"{f.queue} {f.share:.0%}" for f in flow[flow.group == name].itertuples() if f.share >= 0.005)]
+                  for name, r in g.iterrows()], ["group", "agent_hours", "occupancy", "busy time by queue"])
 
 
 def cmd_compare(args) -> int:
@@ -325,14 +341,14 @@ def cmd_schema(args) -> int:
     return 0
 
 
-def _parse_target(text: str) -> tuple[float, float]:
+def _parse_target(text: str, flag: str = "--target") -> tuple[float, float]:
     try:
         level, seconds = text.split("/")
         level, seconds = float(level), float(seconds)
     except ValueError:
-        raise SimcenterError(f"--target must look like 0.8/20 (service level / seconds), got {text!r}") from None
+        raise SimcenterError(f"{flag} must look like 0.8/20 (service level / seconds), got {text!r}") from None
     if not 0 < level < 1 or not 0 <= seconds <= 86_400:
-        raise SimcenterError(f"--target needs a service level in (0, 1) and seconds in [0, 86400], got {text!r}")
+        raise SimcenterError(f"{flag} needs a service level in (0, 1) and seconds in [0, 86400], got {text!r}")
     return level, seconds
 
 
@@ -541,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--queue-target", action="append", metavar="QUEUE=LEVEL/SECONDS",
                     help="with [[agent_groups]]: this queue's own target level (repeatable; the seconds must equal --target's)")
     st.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV")
+    st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV (with [[agent_groups]]: agents per group)")
     st.set_defaults(func=cmd_staff)
 
     from .report import KINDS

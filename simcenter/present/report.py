@@ -134,6 +134,8 @@ def load_results(path: str | Path) -> SavedResults:
         summary = _read(path, "summary", {"run_id": "int", "metric": metric, **dict.fromkeys(_NUMBERS, "number")})
         if not summary.run_id.between(0, len(points) - 1).all():
             raise _bad(path / "summary", "it names points the sweep does not have")
+        if "queue" in summary.columns:  # several queues: the plots and the report show the center ("all")
+            summary = summary[summary["queue"] == "all"].drop(columns="queue").reset_index(drop=True)
         values = pd.DataFrame(points)  # the swept values, as the sweep ran them
         summary = summary.drop(columns=[p for p in parameters if p in summary.columns]).astype({"run_id": int})
         summary = summary.merge(values.assign(run_id=range(len(points))), on="run_id", how="left")

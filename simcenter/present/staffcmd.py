@@ -92,7 +92,7 @@ def _groups(args, scenario) -> int:
         if not sep or name not in targets:
             raise SimcenterError(f"--queue-target {text!r}: give QUEUE=LEVEL/SECONDS with a queue of the scenario "
                                  f"({', '.join(targets)})")
-        q_level, q_seconds = _parse_target(value)
+        q_level, q_seconds = _parse_target(value, f"--queue-target {name}")
         if q_seconds != seconds:
             raise SimcenterError(f"--queue-target {text!r}: the seconds must equal --target's ({seconds:g}); the run measures "
                                  "service level at one answer time")
@@ -122,6 +122,8 @@ def _groups(args, scenario) -> int:
         print(json.dumps(doc, indent=2))
     else:
         print(f"{scenario.name}: agents per group for every queue's target ({reps} replications per evaluation, common random numbers)")
+        if scenario.shifts or any(isinstance(g.staffing, tuple) for g in scenario.agent_groups):
+            print("(the groups' shifts and per-interval plans are replaced by flat group sizes, the same all open hours)")
         b = result.baseline
         _print_table([[r.queue, f"{r.calls_per_hour:,.0f}", f"{r.handle_s:.0f}", str(r.separate), str(r.component), str(r.pooled)]
                       for r in b.itertuples()], ["queue", "calls/h", "handle_s", "erlang alone", "component", "erlang pooled"])

@@ -61,12 +61,14 @@ def run_chunk(chunk: list, scenarios: dict, seeds: dict, metrics: tuple) -> list
 def _value(name: str, values: dict, counters: dict, scenario) -> float:
     """A metric of the run, or, for ``metric[queue]``, of one queue (NaN if the run's
     scenario has no such queue)."""
-    if not name.endswith("]"):
+    from ..output.breakdown import split_metric
+
+    m, queue = split_metric(name)
+    if queue is None:
         return float(values[name])
     from ..output.analysis import reported
     from ..output.metrics import metric
 
-    m, queue = name[:-1].split("[", 1)
     names = [c.name for c in scenario.contact_types]
     if queue not in names:
         return math.nan

@@ -37,6 +37,7 @@ from ..output.results import Results, stack
 from .runner import simulate
 from ..model.center import run_replication
 from ..scenario import Scenario
+from ..output.breakdown import split_metric
 from ..output.metrics import METRICS
 
 __all__ = ["compare", "mser5", "simulate_to_precision", "relative_precision"]
@@ -63,7 +64,7 @@ def compare(
     """
     n = a.simulation.replications if replications is None else replications
     root = a.simulation.seed if seed is None else seed
-    names = _metric_names(metrics)
+    names = _metric_names(metrics, a if a.agent_groups and b.agent_groups else None)
     ra = simulate(a, replications=n, seed=root).replications()
     rb = simulate(b, replications=n, seed=root).replications()
     rows = []
@@ -79,17 +80,23 @@ def compare(
                 "ci_low": float(low),
                 "ci_high": float(high),
                 "significant": bool(low > 0 or high < 0),
-                "unit": METRICS[name][1],
+                "unit": METRICS[split_metric(name)[0]][1],
             }
         )
     return pd.DataFrame(rows)
 
 
-def _metric_names(metrics) -> list[str]:
+def _metric_names(metrics, scenario: Scenario | None = None) -> list[str]:
+    """The metrics asked for (all when None), checked; with ``[[agent_groups]]`` a queue's
+    metric may be named ``metric[queue]``."""
+    from ..output.breakdown import QUEUE_METRICS, queue_columns
+
     names = list(METRICS) if metrics is None else list(metrics)
-    unknown = [m for m in names if m not in METRICS]
+    per_queue = queue_columns(scenario, QUEUE_METRICS) if scenario is not None else []
+    unknown = [m for m in names if m not in METRICS and m not in per_queue]
     if unknown:
-        raise SimcenterError(f"unknown metric {unknown[0]!r}; known: {', '.join(METRICS)}")
+        more = f"; per queue: metric[queue] with one of {', '.join(QUEUE_METRICS)}" if per_queue else ""
+        raise SimcenterError(f"unknown metric {unknown[0]!r}; known: {', '.join(METRICS)}{more}")
     return names
 
 
@@ -117,7 +124,7 @@ def simulate_to_precision(
         raise SimcenterError(f"precision must be in (0, 1), got {precision!r}")
     if not 2 <= min_replications <= max_replications:
         raise SimcenterError(f"need 2 <= min_replications <= max_replications, got {min_replications} and {max_replications}")
-    names = _metric_names(metrics)
+    names = _metric_names(metrics, scenario)
     root = scenario.simulation.seed if seed is None else seed
     runs: list[dict] = []
 

@@ -310,6 +310,8 @@ def _parquet(df: pd.DataFrame) -> bytes:
 
 
 def _tables(spec: SweepSpec, rows: list[dict]) -> SweepResults:
+    from ..output.breakdown import split_metric
+
     table = pd.DataFrame(rows).sort_values(["run_id", "replication"], kind="stable").reset_index(drop=True)
     params = pd.DataFrame([values for values, _ in spec.points])
     params.insert(0, "run_id", range(len(spec.points)))
@@ -321,7 +323,8 @@ def _tables(spec: SweepSpec, rows: list[dict]) -> SweepResults:
     for run_id, group in table.groupby("run_id", sort=True):
         values = spec.points[int(run_id)][0]
         for column in spec.columns:
-            m, queue = column[:-1].split("[", 1) if column.endswith("]") else (column, "all")
+            m, queue = split_metric(column)
+            queue = "all" if queue is None else queue
             mean, low, high = metric_interval(m, group[column].to_numpy())
             summary_rows.append({
                 "run_id": run_id, **values, **({"queue": queue} if by_queue else {}), "metric": m, "mean": float(mean),

@@ -241,12 +241,10 @@ class SweepSpec:
     def queue_columns(self) -> tuple:
         """With several queues and skill groups: a column ``metric[queue]`` for each queue
         and each kept metric that has a per-queue value (``service_level[retail]``)."""
-        from ..output.breakdown import QUEUE_METRICS
+        from ..output.breakdown import queue_columns
 
-        base = self.points[0][1] if self.points else None
-        if base is None or not any(sc.agent_groups for _, sc in self.points):
-            return ()
-        return tuple(f"{m}[{c.name}]" for m in self.metrics if m in QUEUE_METRICS for c in base.contact_types)
+        groups = next((sc for _, sc in self.points if sc.agent_groups), None)
+        return tuple(queue_columns(groups, self.metrics)) if groups is not None else ()
 
     @property
     def columns(self) -> tuple:
