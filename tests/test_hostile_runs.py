@@ -7,6 +7,8 @@ import pytest
 
 from .hostile_harness import cases_of, check_case, make_results
 
+pytestmark = pytest.mark.slow  # every hostile run is a subprocess of its own: the full suite runs them, the quick subset leaves them out
+
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):

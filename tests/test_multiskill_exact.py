@@ -35,6 +35,8 @@ import scipy.sparse.linalg as sparse_linalg
 import simcenter
 from simcenter import analytic
 
+pytestmark = pytest.mark.slow  # statistical comparisons with exact references: the full suite runs them
+
 SEED = 2026
 
 
