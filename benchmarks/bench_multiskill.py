@@ -191,36 +191,30 @@ def _contact_types() -> list[dict]:
     return [{"name": q, "share": share, "handle_time": {"dist": "exponential", "mean_s": aht}} for q, share, aht in QUEUES]
 
 
+def _base(calls_per_hour: float, hours: float, seed: int) -> dict:
+    """What the multi-skill center and its six types in one group share."""
+    return {
+        "simulation": {"days": max(1, round(hours / 24)), "warmup_days": 0, "replications": 1, "seed": seed, "interval_minutes": 60},
+        "arrivals": {"calls_per_hour": calls_per_hour},
+        "contact_types": _contact_types(),
+        "patience": {"dist": "exponential", "mean_s": PATIENCE_S},
+        "service_level": {"target_s": SL_TARGET_S},
+    }
+
+
 def multiskill_scenario(total: int, calls_per_hour: float, hours: float, seed: int):
-    days = max(1, round(hours / 24))
-    return simcenter.Scenario.from_dict(
-        {
-            "simulation": {"days": days, "warmup_days": 0, "replications": 1, "seed": seed, "interval_minutes": 60},
-            "arrivals": {"calls_per_hour": calls_per_hour},
-            "contact_types": _contact_types(),
-            "patience": {"dist": "exponential", "mean_s": PATIENCE_S},
-            "service_level": {"target_s": SL_TARGET_S},
-            "agent_groups": [
-                {"name": name, "staffing": n, "skills": [{"queue": q, "priority": p} for q, p in skills]}
-                for name, skills, n in groups_for(total)
-            ],
-            "routing": {"policy": "priority", "agent_selection": "longest_idle", "overflow_after_s": 0.0},
-        }
-    )
+    return simcenter.Scenario.from_dict({
+        **_base(calls_per_hour, hours, seed),
+        "agent_groups": [
+            {"name": name, "staffing": n, "skills": [{"queue": q, "priority": p} for q, p in skills]}
+            for name, skills, n in groups_for(total)
+        ],
+        "routing": {"policy": "priority", "agent_selection": "longest_idle", "overflow_after_s": 0.0},
+    })
 
 
 def six_types_one_group_scenario(total: int, calls_per_hour: float, hours: float, seed: int):
-    days = max(1, round(hours / 24))
-    return simcenter.Scenario.from_dict(
-        {
-            "simulation": {"days": days, "warmup_days": 0, "replications": 1, "seed": seed, "interval_minutes": 60},
-            "arrivals": {"calls_per_hour": calls_per_hour},
-            "contact_types": _contact_types(),
-            "patience": {"dist": "exponential", "mean_s": PATIENCE_S},
-            "service_level": {"target_s": SL_TARGET_S},
-            "agents": {"staffing": total},
-        }
-    )
+    return simcenter.Scenario.from_dict({**_base(calls_per_hour, hours, seed), "agents": {"staffing": total}})
 
 
 def compare(total: int, load: float, hours: float, repeats: int) -> dict:

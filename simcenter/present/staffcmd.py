@@ -18,9 +18,22 @@ def staff_command(args) -> int:
     return _one_queue(args)
 
 
-def _one_queue(args) -> int:
+def _replications(args, scenario):
+    """Replications per evaluation (checked, and the run's cost), and the command's inputs."""
+    from ..outputs import Inputs
     from ..run.runner import check_run
-    from ..outputs import Inputs, check_file
+
+    _check_int("--replications", args.replications, 2, 100_000)
+    _check_int("--seed", args.seed, 0, 2**63 - 1)
+    reps = args.replications or scenario.simulation.replications
+    if reps < 2:
+        raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
+    check_run(scenario, reps)
+    return reps, Inputs(args.file)
+
+
+def _one_queue(args) -> int:
+    from ..outputs import check_file
     from ..planning.staffing import STAFF_TABLE_FILE, Target, flat_staffing, staff
 
     scenario = _load(args)
@@ -33,13 +46,7 @@ def _one_queue(args) -> int:
     if args.max_abandon is not None and not 0 < args.max_abandon < 1:
         raise SimcenterError(f"--max-abandon must be in (0, 1), got {args.max_abandon}")
     target = Target(level, seconds, args.max_abandon)
-    _check_int("--replications", args.replications, 2, 100_000)
-    _check_int("--seed", args.seed, 0, 2**63 - 1)
-    reps = args.replications or scenario.simulation.replications
-    if reps < 2:
-        raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
-    check_run(scenario, reps)
-    inputs = Inputs(args.file)
+    reps, inputs = _replications(args, scenario)
     if args.out:
         check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
     table, summary = staff(scenario, target, replications=reps, seed=args.seed)
@@ -75,10 +82,9 @@ def _one_queue(args) -> int:
 
 def _groups(args, scenario) -> int:
     """Agents per group meeting every queue's target (Wallace-Whitt search)."""
-    from ..outputs import FileKind, Inputs, check_file
+    from ..outputs import FileKind, check_file
     from ..planning.skillstaff import skill_staffing
     from ..planning.staffing import Target
-    from ..run.runner import check_run
 
     _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
     if args.flat:
@@ -97,13 +103,7 @@ def _groups(args, scenario) -> int:
             raise SimcenterError(f"--queue-target {text!r}: the seconds must equal --target's ({seconds:g}); the run measures "
                                  "service level at one answer time")
         targets[name] = Target(q_level, q_seconds, args.max_abandon)
-    _check_int("--replications", args.replications, 2, 100_000)
-    _check_int("--seed", args.seed, 0, 2**63 - 1)
-    reps = args.replications or scenario.simulation.replications
-    if reps < 2:
-        raise SimcenterError(f"simulation.replications is {reps}; staffing needs >= 2 (give --replications)")
-    check_run(scenario, reps)
-    inputs = Inputs(args.file)
+    reps, inputs = _replications(args, scenario)
     kind = FileKind("group staffing table", (".csv",), ("group", "agents"))
     if args.out:
         check_file(args.out, kind, "--out", inputs)
