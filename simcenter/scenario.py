@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import copy
 import math
-import re
-import tomllib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError
+from .dotted import parse_override, set_dotted, split_key
 from .groups import AgentGroup, Routing, Skill, check_groups
 from .schema import (
     WEEKDAYS,
@@ -51,7 +50,6 @@ from .schema import (
     param,
     parse_toml,
     read_toml,
-    show_value,
     to_data,
 )
 
@@ -572,7 +570,7 @@ class Scenario:
         changes.update(kwargs)
         data = self.to_dict()
         for key, value in changes.items():
-            _set_dotted(data, key, value)
+            set_dotted(data, key, value, _SECTIONS)
         return Scenario.from_dict(data)
 
     # -- derived quantities the engine uses ------------------------------------------
@@ -760,85 +758,6 @@ def _name_from(source: str) -> str:
     return stem[:200].strip() or "scenario"
 
 
-# ---------------------------------------------------------------------------
-# dotted keys
-
-_INDEX = re.compile(r"\[(\d+)\]")
-
-
-def _split_key(key: str) -> list[str]:
-    if not isinstance(key, str) or not key or key.strip() != key:
-        raise ScenarioError(str(key), "is not a valid dotted key", value=key)
-    parts = _INDEX.sub(r".\1", key).split(".")
-    if any(p == "" for p in parts):
-        raise ScenarioError(key, "is not a valid dotted key (empty part)", value=key)
-    return parts
-
-
-def _set_dotted(data: dict, key: str, value: Any) -> None:
-    """Set ``value`` at dotted ``key`` inside plain scenario data, creating tables as
-    needed. Unknown keys are left for validation to report with a suggestion."""
-    parts = _split_key(key)
-    node: Any = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, list):
-            index = _list_index(node, part, where)
-            if last:
-                node[index] = value
-                return
-            node = node[index]
-            continue
-        if not isinstance(node, dict):
-            raise ScenarioError(".".join(parts[:depth]), f"is not a table, so {key!r} cannot be set", value=node)
-        if last:
-            node[part] = value
-            return
-        if part not in node:
-            section = _SECTIONS.get(part) if depth == 0 else None
-            if depth == 0 and section is None:
-                from .schema import _unknown
-
-                raise _unknown(part, part, _SECTIONS)
-            node[part] = {}
-        node = node[part]
-
-
-def _list_index(items: list, part: str, where: str) -> int:
-    if part.isdigit():
-        index = int(part)
-        if index >= len(items):
-            raise ScenarioError(where, f"index out of range: the list has {len(items)} items", value=index)
-        return index
-    for i, item in enumerate(items):
-        if isinstance(item, dict) and item.get("name") == part:
-            return i
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    raise ScenarioError(where, f"no item named {part!r}; use an index or one of {names}", value=part)
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse a command-line override ``KEY=VALUE``. The value is read as TOML
-    (``16``, ``0.5``, ``[10, 12]``, ``"text"``, ``true``); a bare word that is not TOML
-    is taken as a string (``calendar.after_hours=next_day``)."""
-    if "=" not in text:
-        raise ScenarioError(text, "an override must look like KEY=VALUE (e.g. agents.staffing=16)", value=text)
-    key, raw = text.split("=", 1)
-    key, raw = key.strip(), raw.strip()
-    if not key:
-        raise ScenarioError("", f"{show_value(text)} names no key; an override must look like KEY=VALUE (e.g. agents.staffing=16)",
-                            value=text)
-    _split_key(key)
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # malformed, too many digits, too deep
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", raw):
-            raise ScenarioError(key, f"cannot read the value {show_value(raw)} (write numbers, [lists], or \"quoted text\")", value=raw) from None
-        value = raw
-    return key, value
-
-
 def scenario_json_schema() -> dict:
     """The JSON Schema of scenario files (draft 2020-12)."""
     schema = json_schema(Scenario)
@@ -872,7 +791,7 @@ def parameter_unit(key: str) -> str:
 
     section: type = Scenario
     unit = ""
-    parts = _split_key(key) if isinstance(key, str) and key else []
+    parts = split_key(key) if isinstance(key, str) and key else []
     i = 0
     while i < len(parts):
         fields = {f.name: f for f in dataclasses.fields(section)}
