@@ -589,6 +589,10 @@ class Scenario:
         m = self.simulation.interval_minutes
         return range(self.calendar.open_minute // m, self.calendar.close_minute // m)
 
+    def skill_holders(self, queue: str) -> list:
+        """(group, skill) for every agent group with the skill of ``queue``, in file order."""
+        return [(g, s) for g in self.agent_groups for s in g.skills if s.queue == queue]
+
     @property
     def has_promises(self) -> bool:
         """Whether any contact can end with a promise."""
@@ -707,9 +711,9 @@ class Scenario:
         if self.agent_groups:
             per_queue = []
             for c in self.contact_types:
-                groups = [(g, s.handle_factor) for g in self.agent_groups for s in g.skills if s.queue == c.name]
+                groups = self.skill_holders(c.name)
                 staff = [sum(col) for col in zip(*(self.group_staffing(g) for g, _ in groups))]
-                handle = (c.handle_time.mean + c.wrapup_s) * min(f for _, f in groups)
+                handle = (c.handle_time.mean + c.wrapup_s) * min(skill.handle_factor for _, skill in groups)
                 per_queue.append(self._backlog([r * c.share for r in rates], staff, handle))
             total = sum(b for b, _ in per_queue)
             if total > worst[0]:

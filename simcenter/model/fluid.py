@@ -136,9 +136,9 @@ def queues_peak(scenario, days: int, multiplier: float, slower: float) -> float:
     queues. Optimistic for each queue, it still shows a queue few or no agents serve."""
     total = 0.0
     for c in scenario.contact_types:
-        groups = [(g, s.handle_factor) for g in scenario.agent_groups for s in g.skills if s.queue == c.name]
+        groups = scenario.skill_holders(c.name)
         staff = sum(staff_week(scenario, days, g) for g, _ in groups)
-        handle = (c.handle_time.mean + c.wrapup_s) * min(f for _, f in groups) * slower
+        handle = (c.handle_time.mean + c.wrapup_s) * min(skill.handle_factor for _, skill in groups) * slower
         first, end = fluid(scenario, days, multiplier * c.share, handle, staff=staff)
         peak = first.peak
         if scenario.total_days > days:

@@ -172,12 +172,12 @@ def skill_staffing(scenario: Scenario, target: Target | dict, replications: int 
     root = scenario.simulation.seed if seed is None else seed
     groups = [g.name for g in scenario.agent_groups]
     index = {c.name: q for q, c in enumerate(scenario.contact_types)}
-    primary = {}  # queue -> its primary groups
-    for q in range(len(index)):
-        able = [(s.priority, g.name) for g in scenario.agent_groups for s in g.skills if index[s.queue] == q]
-        best = min(p for p, _ in able)
-        primary[q] = [name for p, name in able if p == best]
-    able_by_queue = {q: [g.name for g in scenario.agent_groups if any(index[s.queue] == q for s in g.skills)] for q in range(len(index))}
+    primary, able_by_queue = {}, {}  # queue -> its primary groups, and every group with its skill
+    for q, c in enumerate(scenario.contact_types):
+        able = scenario.skill_holders(c.name)
+        best = min(skill.priority for _, skill in able)
+        primary[q] = [g.name for g, skill in able if skill.priority == best]
+        able_by_queue[q] = [g.name for g, _ in able]
 
     # Start: each component's pooled total, shared by load among the groups that serve its queues first.
     share = dict.fromkeys(groups, 0.0)
