@@ -8,7 +8,9 @@ queue, a one-minute grid over ten years). This module estimates, from the scenar
 * **contacts** per replication: the expected first contacts, times the contacts each
   need brings through the feedback loops (redials after abandoning, repeat contacts after
   broken promises), each loop a geometric chain whose continuation probability comes from
-  a fluid model of the queue; and a worst case (**at most**) in which every waiting
+  a fluid model of the queue or, where the fluid sees no queue, from the chance that every
+  agent is busy (Erlang B: with short patience and quick redials, a few busy agents make a
+  storm of attempts); and a worst case (**at most**) in which every waiting
   caller abandons and every promise breaks, each chain cut only by the horizon (a turn of
   a loop takes at least its mean delay);
 * **the queue's pile-up**: a fluid model of the queue, interval by interval, with
@@ -235,6 +237,39 @@ def _missed_callbacks(scenario, days: int, multiplier: float, handle: float, nee
     return failure_demand(missed).contacts / needs
 
 
+def _blocked_redials(scenario, days: int, multiplier: float, handle: float, horizon: float) -> float:
+    """Redials per contact that the fluid queue cannot see: a caller who finds every agent
+    busy (Erlang B at the interval's load, for up to ``_EXACT_AGENTS`` agents) and whose
+    patience ends before one frees up may redial, and a redial made before any agent frees
+    up finds them all busy again. With short patience and quick redials a few agents busy
+    at once make a storm of attempts even at a low average load."""
+    p = scenario.patience
+    if p.dist == "none" or p.redial_prob <= 0.0:
+        return 0.0
+    rate, is_open = rates_week(scenario, days)
+    lam = rate[is_open] * multiplier / 3600.0
+    if lam.sum() <= 0.0:
+        return 0.0
+    n = np.floor(staff_week(scenario, days)[is_open])
+    a = lam * handle
+    blocked = np.ones_like(a)  # Erlang B by its recurrence, each interval stopping at its own n
+    for k in range(1, int(min(n.max(initial=0.0), _EXACT_AGENTS)) + 1):
+        step = a * blocked / (k + a * blocked)
+        blocked = np.where(k <= n, step, blocked)
+    blocked = np.where(n > _EXACT_AGENTS, np.clip(1.0 - n / np.maximum(a, 1e-300), 0.0, 1.0), blocked)
+    frees = n / max(handle, 1e-9)  # agents freeing up per second when all are busy
+    leave = 1.0 / (1.0 + frees * p.mean_s)  # patience (mean p.mean_s) ends before an agent frees
+    still = 1.0 / ((1.0 + frees * p.mean_s) * (1.0 + frees * p.redial_delay_mean_s))  # nobody freed in one cycle
+    again = p.redial_prob * np.maximum(blocked, still) * leave
+    per_first = np.where(again < 1.0, blocked * leave * p.redial_prob / np.maximum(1.0 - again, 1e-300), np.inf)
+    cycle = p.mean_s + p.redial_delay_mean_s
+    return float(min((lam * per_first).sum() / lam.sum(), horizon / cycle if cycle > 0 else math.inf))
+
+
+#: Agents up to which the storm estimate computes Erlang B exactly (beyond, the fluid's).
+_EXACT_AGENTS = 200
+
+
 def _STAFFING(scenario) -> str:
     """The field that sets the agents on duty: ``agents.staffing``, or the groups'."""
     return "agent_groups" if scenario.agent_groups else "agents.staffing"
@@ -266,6 +301,7 @@ def estimate(scenario) -> Estimate:
         if abs(new - multiplier) <= 1e-3 * multiplier:
             break
         multiplier = new
+    multiplier = max(multiplier, needs * (1.0 + _blocked_redials(scenario, days, multiplier, handle, horizon)))
     multiplier *= _missed_callbacks(scenario, days, multiplier, handle, needs)
     peak = fluid.peak
     if scenario.total_days > days:  # a second fortnight from where the first ended: growth per fortnight
