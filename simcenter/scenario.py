@@ -29,6 +29,7 @@ from typing import Any, Mapping
 from .errors import ScenarioError
 from .dotted import parse_override, set_dotted, split_key
 from .groups import AgentGroup, Routing, Skill, check_groups
+from .value import Value
 from .schema import (
     WEEKDAYS,
     Boolean,
@@ -78,6 +79,7 @@ __all__ = [
     "AgentGroup",
     "Skill",
     "Routing",
+    "Value",
     "parse_override",
     "scenario_json_schema",
     "parameter_reference",
@@ -353,7 +355,7 @@ class Costs:
     agent_hour: float = param(Number(0, 1e6), 30.0, unit="currency/h", doc="Cost of one agent hour on duty.")
     overtime_premium: float = param(Number(0, 1e6), 15.0, unit="currency/h", doc="Extra cost of an overtime hour on top of `agent_hour`.")
     concession: float = param(Number(0, 1e9), 25.0, unit="currency", doc="Cost of one concession made in a recovery.")
-    lost_customer: float = param(Number(0, 1e9), 500.0, unit="currency", doc="Cost of one churned customer (lost lifetime value).")
+    lost_customer: float = param(Number(0, 1e9), 500.0, unit="currency", doc="Value of one customer over the planning horizon: the cost of a churned customer, and the unit of the customer-value accounts ([value]).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -483,6 +485,7 @@ _SECTIONS = {
     "morale": Morale,
     "agent_groups": AgentGroup,
     "routing": Routing,
+    "value": Value,
 }
 
 
@@ -511,6 +514,7 @@ class Scenario:
     morale: Morale = param(Table(Morale), Morale(), unit="-", doc="Agents' morale dynamics (see the [morale] table).")
     agent_groups: tuple = param(TableList(AgentGroup, 0, 100), (), unit="-", doc="Skill groups, one [[agent_groups]] table each: several queues (one per contact type) served by groups of agents with different skills and their own staffing. Absent: one group of `agents.staffing` agents with every skill, first come first served across contact types.")
     routing: Routing = param(Table(Routing), Routing(), unit="-", doc="With [[agent_groups]]: routing policy, agent selection and overflow delays (see the [routing] table).")
+    value: Value = param(Table(Value), Value(), unit="-", doc="Customer value: loyalty after recoveries and broken promises, word of mouth, and the optional erosion of demand by lost customers (see the [value] table).")
 
     # -- construction --------------------------------------------------------------
 
@@ -543,11 +547,14 @@ class Scenario:
 
     def to_dict(self) -> dict:
         """Plain data (TOML-ready) that :meth:`from_dict` turns back into this scenario
-        (without ``[[agent_groups]]``, no ``agent_groups`` or ``routing`` key)."""
+        (without ``[[agent_groups]]``, no ``agent_groups`` or ``routing`` key; with the
+        default ``[value]``, no ``value`` key)."""
         data = to_data(self)
         if not self.agent_groups:
             data.pop("agent_groups", None)
             data.pop("routing", None)
+        if self.value == Value():
+            data.pop("value", None)
         return data
 
     def to_toml(self) -> str:

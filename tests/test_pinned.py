@@ -66,7 +66,8 @@ def _variant(name: str, changes: dict, shifts: dict | None = None):
 
 
 #: Mechanisms the examples do not switch on: every callback policy, concession windows,
-#: out-of-policy requests, shifts with breaks and shrinkage (with and without a roster).
+#: out-of-policy requests, shifts with breaks and shrinkage (with and without a roster), and
+#: demand eroding fast enough to show in five days, with every source of anger.
 VARIANTS = {
     "callbacks_first": _variant("callback_conflict", {"callbacks.priority": "callbacks_first"}),
     "reserved": _variant("callback_conflict", {"callbacks.priority": "reserved", "callbacks.reserved_agents": 3}),
@@ -75,6 +76,8 @@ VARIANTS = {
     "out_of_policy": _variant("noncompliance", {"policy.out_of_policy_prob": 0.2, "policy.override_prob": 0.3, "policy.refusal_anger": 1.0}),
     "shifts_shrinkage": _variant("baseline", {"calendar.after_hours": "conceded"}, {"shrinkage": 0.1}),
     "shifts_roster": _variant("spiral", {}, {}),
+    "value_feedback": _variant("word_of_mouth", {"value.customer_base": 2000.0, "customers.anger_per_wait_min": 0.5,
+                                                 "policy.out_of_policy_prob": 0.1, "policy.refusal_anger": 1.0}),
 }
 
 

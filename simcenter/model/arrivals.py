@@ -16,6 +16,10 @@ A customer may also try again: a caller who abandoned may redial, and one who ca
 the center was closed may return after the next opening. Each try is a new contact of the
 same customer, with the same need (contact type and work content) and a fresh patience
 (:meth:`Arrivals.retry`).
+
+With ``value.demand_feedback``, customers lost to churn and word of mouth lower demand: each
+first contact still arrives with the share the value book (:mod:`simcenter.model.value`)
+sets at midnight, a thinning of the Poisson stream.
 """
 
 from __future__ import annotations
@@ -53,9 +57,13 @@ class Arrivals:
         self._patience = patience_draws(scenario.patience, rng(Purpose.PATIENCE))
         self._retry_patience = patience_draws(scenario.patience, rng(Purpose.REDIAL, 2))
         self.returns = 0  # contacts made by redials and next-day returns (the engine's work guard watches them)
+        self.keep: Callable[[float], bool] | None = None  # with demand feedback: does a first contact at this time still arrive?
 
     def _on_arrival(self, event) -> None:
         now = self.env.now
+        if self.keep is not None and not self.keep(now):  # demand eroded by lost customers ([value])
+            self.schedule(now)
+            return
         ctype = self._next_type()
         cid = self.next_id()
         contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())

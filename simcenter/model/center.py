@@ -12,6 +12,8 @@ handling takes the talk time (longer for an angry customer, slower for a worn-ou
 contact ends, the promise book (:mod:`~simcenter.model.promises`) may make a promise or
 attempt a recovery, and later sends the customer back as a repeat contact; out-of-policy
 requests (:mod:`~simcenter.model.requests`) may anger the customer or make management concede.
+With ``[value]`` on, the value book (:mod:`~simcenter.model.value`) keeps the customers'
+loyalty and word of mouth, and may thin first contacts as lost customers lower demand.
 
 SimPy is the event core: every future happening is a ``Timeout`` and what happens then is a
 plain callback on it, with no process per customer and no ``Resource``. A contact costs two
@@ -47,6 +49,7 @@ from .router import Router, policy_for
 from .shiftplan import plan_changes
 from .skills import SkillRouter
 from .streams import Purpose, block_draws, generator
+from .value import ValueBook
 from .workforce import Roster
 
 __all__ = ["CallCenter", "run_replication", "TRACE_COLUMNS"]
@@ -123,11 +126,15 @@ class CallCenter:
             self._group_names = ["agents"]
         for pool in self.pools:
             pool.dispatch = self.router.agent_free
+        self.value = ValueBook(sc, env, tl, st, rng, self._decay) if sc.value.enabled else None
+        if self.value is not None and sc.value.demand_feedback:
+            self.arrivals.keep = self.value.keep
         self.book = PromiseBook(sc, tl, env, st, rng, uniforms, self._decay, self._next_id, self._arrive,
-                                self.router.callback_ready) if sc.has_promises else None
+                                self.router.callback_ready, self.value) if sc.has_promises else None
         self.requests = Requests(sc.policy, st, uniforms, self._decay) if sc.policy.out_of_policy_prob > 0.0 else None
         self._attempt_s = sc.callbacks.attempt_s
         self._track = self.book is not None or self.requests is not None or self.roster is not None  # who handles what
+        self._watch = self.value.angered if self.value is not None else None  # anger rose: the value book watches
         self._serving: dict[int, object] = {}  # agent -> contact or callback, when tracked
 
         # The guard against feedback loops (simcenter.model.budget), every WorkGuard.every contacts.
@@ -180,6 +187,8 @@ class CallCenter:
             self._record(c, Outcome.WAITING_AT_END, end - c.arrival)
         if self.book is not None:
             self.book.finish()
+        if self.value is not None:
+            self.value.finish()
         if self.roster is not None:
             self.roster.finish(self.timeline.days - 1, end)
         for pool in self.pools:
@@ -292,6 +301,8 @@ class CallCenter:
         self._record(contact, Outcome.ABANDONED, contact.patience)
         if self._anger_per_wait > 0.0 and contact.patience > self._anger_threshold:
             contact.customer.add_anger(self._anger_per_wait * (contact.patience - self._anger_threshold), self.env.now, self._decay)
+            if self._watch is not None:
+                self._watch(contact.customer)
         if self._redial_prob > 0.0 and self._redial_u() < self._redial_prob:
             st.redials[k] += 1
             self.arrivals.retry(contact, Origin.REDIAL, self._redial_delay())
@@ -310,6 +321,8 @@ class CallCenter:
         customer = contact.customer
         if self._anger_per_wait > 0.0 and wait > self._anger_threshold:
             customer.add_anger(self._anger_per_wait * (wait - self._anger_threshold), now, self._decay)
+            if self._watch is not None:
+                self._watch(customer)
         wrapup = self._wrapup[contact.ctype]
         talk = self._talk(contact.handle, customer, now) if customer.anger > 0.0 else contact.handle
         speed = self.roster.speed(agent, now) if self.roster is not None else 1.0
@@ -396,6 +409,8 @@ class CallCenter:
                 recovery = self.book.end_contact(task, now, roster.morale[agent] if roster is not None else 1.0) \
                     if self.book is not None else 0
                 overridden = self.requests is not None and self.requests.after_contact(task, now)
+                if self._watch is not None and self.requests is not None:
+                    self._watch(task.customer)  # a refused request angers
                 if roster is not None:
                     anger = task.customer.anger_at(now, self._decay) if task.customer.anger > 0.0 else 0.0
                     roster.after_contact(agent, anger, recovery, task.interval, task.conceded, overridden)

@@ -74,6 +74,13 @@ COUNTERS = (
     "conceded_in_target",  # of those, answered within target
     "out_of_policy",  # requests against the rules
     "overrides",  # of those, conceded by management against the agent
+    # customer value ([value]), in customer values (units of costs.lost_customer) or people
+    "value_gained",  # loyalty gained by recoveries, by the repeat contact's interval
+    "value_lost_loyalty",  # loyalty lost by customers who stay after a broken promise, by interval noticed
+    "churned_loyalty",  # churned customers' value minus 1 when they left (loyalty gained or lost before), by interval left
+    "word_of_mouth_told",  # people told by churned customers (when they left) and angry ones (at the end of the run)
+    "word_of_mouth_lost",  # of those, lost as future customers
+    "first_contacts_eroded",  # first contacts that did not arrive because lost customers lowered demand
 )
 
 

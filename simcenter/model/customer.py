@@ -20,9 +20,11 @@ __all__ = ["Customer"]
 
 class Customer:
     """One customer. ``fcr_interval`` is the interval of the customer's first answered
-    contact (-1 before it), ``unresolved`` whether a promise of theirs was broken since."""
+    contact (-1 before it), ``unresolved`` whether a promise of theirs was broken since,
+    ``value`` what they are worth in customer values (1 until recoveries and broken promises
+    move it: :mod:`simcenter.model.value`)."""
 
-    __slots__ = ("id", "anger", "anger_t", "fcr_interval", "unresolved")
+    __slots__ = ("id", "anger", "anger_t", "fcr_interval", "unresolved", "value")
 
     def __init__(self, id: int):
         self.id = id
@@ -30,6 +32,7 @@ class Customer:
         self.anger_t = 0.0
         self.fcr_interval = -1
         self.unresolved = False
+        self.value = 1.0
 
     def anger_at(self, now: float, decay_per_s: float) -> float:
         """Anger at time ``now`` (exponential decay since the last change)."""

@@ -69,12 +69,15 @@ class PromiseBook:
     (:mod:`simcenter.model.streams`); ``uniforms(purpose, index)`` a draw function of
     uniforms; ``decay`` the anger decay per second. The engine's hooks: ``next_id()`` numbers
     a new contact, ``arrive(contact, now)`` brings a repeat contact to the center,
-    ``callback_ready(cb, now)`` hands a callback to the router.
+    ``callback_ready(cb, now)`` hands a callback to the router; ``value`` (a
+    :class:`~simcenter.model.value.ValueBook`, when ``[value]`` is on) hears of recoveries,
+    broken promises noticed and churn.
     """
 
     def __init__(self, scenario, timeline, env, stats, rng: Callable, uniforms: Callable, decay: float,
-                 next_id: Callable, arrive: Callable, callback_ready: Callable):
+                 next_id: Callable, arrive: Callable, callback_ready: Callable, value=None):
         self.scenario = scenario
+        self.value = value  # the customer-value accounts (simcenter.model.value), or None
         self.env = env
         self.stats = stats
         self.decay = decay
@@ -130,6 +133,8 @@ class PromiseBook:
             if outcome > 1:
                 st.recoveries[k] += 1
                 customer.anger *= 1.0 - recovery.calm_on_success
+                if self.value is not None:
+                    self.value.recovered(customer, k, outcome == 3)
                 return outcome
             self._promise(customer, contact.ctype, spec, now)
             return 1
@@ -178,7 +183,12 @@ class PromiseBook:
         anger = customer.add_anger(cust.anger_per_broken_promise, now, self.decay)
         if anger >= cust.churn_anger or self._return_u() >= self.scenario.promises.return_prob:
             self.stats.churned[self._interval(now)] += 1
+            if self.value is not None:
+                self.value.churned(customer, now)
             return
+        if self.value is not None:
+            self.value.noticed(customer, now)
+            self.value.angered(customer)
         cid = self.next_id()
         self.repeats += 1
         contact = Contact(cid, customer, Origin.REPEAT, ctype, self._repeat_handle[ctype](), self._repeat_patience(), True)

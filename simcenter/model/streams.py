@@ -3,7 +3,7 @@
 A run has one root seed. Replication ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``
 (the same child ``SeedSequence(seed).spawn(...)`` would give), and within it each purpose
 (arrival times, contact types, handling times, patience, redials, after-hours returns,
-promise outcomes, repeat contacts, anger, recovery, callbacks)
+promise outcomes, repeat contacts, anger, recovery, callbacks, customer value)
 draws from its own child ``SeedSequence(seed, spawn_key=(r, purpose, i))``. Nothing reads
 numpy's or Python's global random state.
 
@@ -45,6 +45,7 @@ class Purpose:
     WORKFORCE = 11  # 0: baselines, 1: absence, 2: quits, 3: aggression
     SHIFTS = 12  # shrinkage of scheduled shifts
     POLICY = 13  # 0: out-of-policy request?, 1: management override?
+    VALUE = 14  # 0: word of mouth (people told, future customers lost), 1: first contacts kept as demand erodes
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..model.counters import COUNTERS, Accumulator  # noqa: F401 (importable from simcenter.stats, their old home)
 
-__all__ = ["Metric", "REGISTRY", "METRICS", "GROUPS", "METRIC_GROUPS", "metrics_from_sums", "metric", "active_metrics",
+__all__ = ["Metric", "REGISTRY", "METRICS", "SIGNED", "GROUPS", "METRIC_GROUPS", "metrics_from_sums", "metric", "active_metrics",
            "metrics_reference", "ratio"]
 
 
@@ -45,6 +45,7 @@ GROUPS: dict[str, tuple[str, Callable]] = {
                     lambda s: s.calendar.after_hours == "conceded" or s.policy.out_of_policy_prob > 0),
     "after_hours": ("when the center closes", lambda s: not _always_open(s)),
     "redials": ("with patience.redial_prob > 0", lambda s: s.patience.redial_prob > 0),
+    "value": ("with value.enabled", lambda s: s.value.enabled),
 }
 
 
@@ -52,18 +53,30 @@ GROUPS: dict[str, tuple[str, Callable]] = {
 class Metric:
     """One metric: ``compute(sums, costs)`` from counter sums (arrays of any shape) and the
     scenario's :class:`~simcenter.scenario.Costs`; ``group`` names the mechanism of
-    :data:`GROUPS` it belongs to (None: every scenario shows it)."""
+    :data:`GROUPS` it belongs to (None: every scenario shows it); ``signed`` whether it can
+    be negative (a balance; every other metric is a count, a time, a cost or a share)."""
 
     name: str
     unit: str
     meaning: str
     compute: Callable
     group: str | None = None
+    signed: bool = False
 
 
 def _cost(s, c):
     return (s["staffed_s"] / 3600.0 * c.agent_hour + s["overtime_s"] / 3600.0 * c.overtime_premium
             + s["concessions"] * c.concession + s["churned"] * c.lost_customer)
+
+
+def _net_value(s, c):
+    """Customer value gained minus lost (loyalty, churn, word of mouth), in currency."""
+    return (s["value_gained"] - s["value_lost_loyalty"] - (s["churned"] + s["churned_loyalty"]) - s["word_of_mouth_lost"]) * c.lost_customer
+
+
+def _cost_net(s, c):
+    return (s["staffed_s"] / 3600.0 * c.agent_hour + s["overtime_s"] / 3600.0 * c.overtime_premium
+            + s["concessions"] * c.concession - _net_value(s, c))
 
 
 #: Every metric, in the order of tables and reports.
@@ -148,6 +161,28 @@ REGISTRY: tuple[Metric, ...] = (
            lambda s, c: s["overtime_s"] / 3600.0 * c.overtime_premium),
     Metric("cost", "currency", "cost_agents + cost_overtime + cost_concessions + cost_churn",
            lambda s, c: _cost(s, c)),
+    Metric("value_gained", "currency", "customer value gained by recoveries: loyalty of recovered customers, value.loyalty_gain_fix or value.loyalty_gain_concession x costs.lost_customer each",
+           lambda s, c: s["value_gained"] * c.lost_customer, "value"),
+    Metric("value_per_recovery", "currency/recovery", "value_gained / successful recoveries: what a recovery is worth in loyalty",
+           lambda s, c: ratio(s["value_gained"] * c.lost_customer, s["recoveries"]), "value"),
+    Metric("value_lost_loyalty", "currency", "loyalty lost by customers who stay after a broken promise: value.loyalty_loss_per_broken x costs.lost_customer per promise noticed",
+           lambda s, c: s["value_lost_loyalty"] * c.lost_customer, "value"),
+    Metric("value_lost_churn", "currency", "value of churned customers when they left (costs.lost_customer each, with the loyalty they had gained or lost); cost_churn when value.enabled is off",
+           lambda s, c: (s["churned"] + s["churned_loyalty"]) * c.lost_customer, "value"),
+    Metric("word_of_mouth_told", "people", "people told by churned customers (when they left) and by customers ending the run at value.word_of_mouth_anger or above",
+           lambda s, c: s["word_of_mouth_told"], "value"),
+    Metric("word_of_mouth_lost", "customers", "of those told, future customers lost",
+           lambda s, c: s["word_of_mouth_lost"], "value"),
+    Metric("value_lost_word_of_mouth", "currency", "word_of_mouth_lost x costs.lost_customer",
+           lambda s, c: s["word_of_mouth_lost"] * c.lost_customer, "value"),
+    Metric("net_value", "currency", "customer value gained minus lost: value_gained - value_lost_loyalty - value_lost_churn - value_lost_word_of_mouth",
+           _net_value, "value", signed=True),
+    Metric("cost_net", "currency", "cost net of customer value: cost_agents + cost_overtime + cost_concessions - net_value (equals cost when value.enabled is off)",
+           _cost_net, "value", signed=True),
+    Metric("first_contacts_eroded", "contacts", "first contacts that did not arrive because lost customers lowered demand (value.demand_feedback)",
+           lambda s, c: s["first_contacts_eroded"], "value"),
+    Metric("demand_eroded", "fraction", "first_contacts_eroded / (first_contacts + first_contacts_eroded): the share of first-contact demand lost to churn and word of mouth",
+           lambda s, c: ratio(s["first_contacts_eroded"], s["first_contacts"] + s["first_contacts_eroded"]), "value"),
     Metric("morale_mean", "level 0-1", "agents' morale averaged over employed agents and days (daily snapshot at midnight; workforce.enabled only)",
            lambda s, c: ratio(s["morale_sum"], s["headcount_sum"]), "workforce"),
     Metric("morale_p10", "level 0-1", "10th percentile of agents' morale, averaged over days (workforce.enabled only)",
@@ -176,6 +211,9 @@ _BY_NAME = {m.name: m for m in REGISTRY}
 
 #: Metric name -> (definition, unit), in registry order.
 METRICS = {m.name: (m.meaning, m.unit) for m in REGISTRY}
+
+#: Metrics that can be negative (balances); the others are never below zero.
+SIGNED = frozenset(m.name for m in REGISTRY if m.signed)
 
 #: Mechanism group -> the metrics it holds.
 METRIC_GROUPS = {g: tuple(m.name for m in REGISTRY if m.group == g) for g in GROUPS}
@@ -225,8 +263,9 @@ def metrics_reference() -> str:
         "  every contact arriving while closed is lost or deferred (`after_hours = lost + deferred`).",
         "* Each metric is computed within each replication as a ratio of that replication's",
         "  totals, then averaged over replications, with a 95% Student-t confidence interval",
-        "  (`ci_low`, `ci_high`) cut to the metric's possible values. Counts are totals over the",
-        "  reported period (the run after warm-up, one day, or one interval).",
+        "  (`ci_low`, `ci_high`) cut to the metric's possible values (`net_value` and `cost_net`,",
+        "  balances, can be negative; no other metric can). Counts are totals over the reported",
+        "  period (the run after warm-up, one day, or one interval).",
         "* `service_level` with target `T` is *answered within T / offered*: abandoned callers",
         "  count against it, whatever their wait.",
         "* A ratio whose denominator is zero (no contact offered in an interval) is undefined",
