@@ -13,11 +13,15 @@ Kinds (``simcenter plot RESULTS_DIR --kind KIND -o FILE``):
     Erlang adjusted for failure demand, and simulation.
 ``cost-frontier`` (sweep over staffing, noncompliance and a recovery policy)
     agents needed and total cost against noncompliance, one line per recovery policy,
-    with the break-even points where the cheaper policy changes.
+    with the break-even points where the cheaper policy changes; with the customer-value
+    accounts (``cost_net`` kept), the cost net of customer value too.
 ``intraday`` (a ``run --out`` directory)
     offered contacts and agents on duty per interval, and the service level per interval.
 ``trajectories`` (a ``run --out`` directory of a workforce scenario)
     morale and headcount over the weeks, with 95% bands.
+``demand`` (a ``run --out`` directory of a scenario with ``value.demand_feedback``)
+    first contacts per week, beside what the calendar would have brought without the
+    customers lost to churn and word of mouth, and the share of demand lost each week.
 
 Colours are the Okabe-Ito palette, which readers with any common colour-vision deficiency
 can tell apart; lines also differ by marker.
@@ -41,7 +45,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "PALETTE", "staffing_curves", "heatmap", "required_agents", "cost_frontier", "intraday", "trajectories", "save",
+    "PALETTE", "staffing_curves", "heatmap", "required_agents", "cost_frontier", "intraday", "trajectories", "demand", "save",
 ]
 
 #: Okabe & Ito (2008), colour-blind-safe.
@@ -145,31 +149,40 @@ def required_agents(table: pd.DataFrame, x: str = "noncompliance") -> "Figure":
     return fig
 
 
-def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: str = "cost") -> "Figure":
+def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: str = "cost", net: str | None = None) -> "Figure":
     """From :func:`simcenter.planning.tradeoff.required_staffing`'s table: agents needed (left)
     and total cost at that staffing (right) against ``x``, one line per ``policy``, with
-    the break-even points marked."""
+    the break-even points where the cheaper policy changes. With ``net`` (``"cost_net"``,
+    kept by a sweep with ``value.enabled``), the right panel also draws the cost net of
+    customer value (dashed, open markers) and its own break-even points: the trade-off
+    when loyalty and word of mouth count."""
     fig, ((left, right),) = _figure(1, 2, size=(10.0, 4.2))
+    net = net if net is not None and net in table.columns else None
     for i, (value, g) in enumerate(table.groupby(policy, sort=True)):
         g = g.sort_values(x)
-        style = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)],
-                     label=f"{policy} = {value:g}" if isinstance(value, (int, float)) else f"{policy} = {value}")
+        name = f"{policy} = {value:g}" if isinstance(value, (int, float)) else f"{policy} = {value}"
+        style = dict(marker=MARKERS[i % len(MARKERS)], color=PALETTE[i % len(PALETTE)], label=name)
         left.plot(g[x], g[agents], **style)
-        right.plot(g[x], g[cost], **style)
-    crossings = break_even(table, x, policy, cost)
-    for at, level in crossings[[x, cost]].itertuples(index=False, name=None):
-        right.plot([at], [level], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="black", linestyle="none")
-    if len(crossings):
+        right.plot(g[x], g[cost], **{**style, "label": f"{name}: cost" if net else name})
+        if net:
+            right.plot(g[x], g[net], **{**style, "label": f"{name}: net of customer value"}, linestyle="--", markerfacecolor="none")
+    marked = False
+    for column in (cost, net) if net else (cost,):
+        crossings = break_even(table, x, policy, column)
+        for at, level in crossings[[x, column]].itertuples(index=False, name=None):
+            right.plot([at], [level], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="black", linestyle="none")
+            marked = True
+    if marked:
         right.plot([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none", label="break-even")
     left.set_xlabel(_label(x))
     right.set_xlabel(_label(x))
     left.set_ylabel(f"needed: {_label(agents)}")
     right.set_ylabel(_label(cost))
     left.set_title("Staffing needed for the target")
-    right.set_title("Total cost at that staffing")
+    right.set_title("Total cost at that staffing" + (", and net of customer value" if net else ""))
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    right.legend(frameon=False)
+    right.legend(frameon=False, fontsize="small" if net else None)
     return fig
 
 
@@ -224,6 +237,34 @@ def trajectories(by_day: pd.DataFrame, metrics=("morale_mean", "headcount")) -> 
         ax.legend(frameon=False)
     axes[-1][0].set_xlabel("weeks after warm-up (weeks)")
     axes[0][0].set_title("Agents over the weeks")
+    return fig
+
+
+def demand(by_day: pd.DataFrame) -> "Figure":
+    """From :meth:`Results.by_day` of a run with ``value.demand_feedback``: first contacts
+    per full week (mean over replications) beside those the calendar would have brought
+    without the customers lost to churn and word of mouth (top), and the share of demand
+    lost each week (bottom)."""
+    first = by_day[by_day.metric == "first_contacts"].set_index("day")["mean"].sort_index()
+    eroded = by_day[by_day.metric == "first_contacts_eroded"].set_index("day")["mean"].reindex(first.index)
+    weeks = len(first) // 7
+    if first.empty or eroded.isna().all() or weeks < 1:
+        raise SimcenterError("no first_contacts and first_contacts_eroded per day over a full week in these results")
+    came = first.to_numpy(float)[: 7 * weeks].reshape(weeks, 7).sum(axis=1)
+    lost = eroded.to_numpy(float)[: 7 * weeks].reshape(weeks, 7).sum(axis=1)
+    x = np.arange(1, weeks + 1)
+    fig, ((top,), (bottom,)) = _figure(2, 1, size=(8.0, 5.6), sharex=True)
+    top.plot(x, came + lost, color="0.4", linestyle="--", label="without lost customers (the calendar's volume)")
+    top.plot(x, came, color=PALETTE[3], marker="o", markersize=3, label="first contacts that came")
+    top.set_ylabel("first contacts per week")
+    top.set_title("Demand eroded by customers lost to churn and word of mouth (mean over replications)")
+    top.legend(frameon=False, loc="lower left")
+    bottom.plot(x, 100.0 * lost / np.where(came + lost > 0, came + lost, 1.0), color=PALETTE[3], marker="o", markersize=3)
+    bottom.set_ylabel("demand lost (% of the week)")
+    bottom.set_xlabel("weeks after warm-up")
+    bottom.set_ylim(bottom=0)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
     return fig
 
 

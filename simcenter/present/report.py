@@ -194,7 +194,7 @@ def _draw_cost_frontier(r: SavedResults, metric: str, x, y, target: float):
     staffing, noncompliance = _staffing_param(r), _noncompliance_param(r)
     policy = y or _policies(r)[0]
     table = _required(r.summary, staffing, target, keep=(staffing, noncompliance, policy), parameters=r.parameters)
-    return plots.cost_frontier(table, noncompliance, policy, staffing)
+    return plots.cost_frontier(table, noncompliance, policy, staffing, net="cost_net")
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,8 @@ PLOT_KINDS: dict[str, PlotKind] = {
     "intraday": PlotKind(lambda r: r.kind == "run", lambda r, metric, x, y, target: plots.intraday(
         r.by_interval, r.scenario.simulation.interval_minutes, target)),
     "trajectories": PlotKind(_has_roster, lambda r, metric, x, y, target: plots.trajectories(r.by_day)),
+    "demand": PlotKind(lambda r: r.kind == "run" and r.scenario.value.demand_feedback and r.by_day is not None,
+                       lambda r, metric, x, y, target: plots.demand(r.by_day)),
 }
 
 #: The names of the plot kinds.
