@@ -5,7 +5,9 @@ noncompliance rate, and a recovery policy (``recovery.empowerment``, ``callbacks
 ``callbacks.reserved_agents`` for a dedicated recovery team, ``recovery.training``...).
 :func:`required_staffing` reads, for every other combination, the fewest agents whose
 service level meets the target and the total cost there; :func:`break_even` finds where
-two policies' costs cross as noncompliance grows.
+two policies' costs cross as noncompliance grows. With the customer-value accounts on
+(``value.enabled``), ``break_even(table, x, policy, "cost_net")`` weighs loyalty too: the
+cost net of the value recoveries earn and broken promises, churn and word of mouth lose.
 
 >>> import pandas as pd
 >>> summary = pd.DataFrame({
