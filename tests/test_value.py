@@ -318,7 +318,7 @@ def test_a_run_with_demand_feedback_plots_its_demand(tmp_path):
     top, bottom = figure(saved, "demand").axes
     lines = {line.get_label(): line.get_ydata() for line in top.get_lines()}
     came = lines["first contacts that came"]
-    calendar = lines["without lost customers (the calendar's volume)"]
+    calendar = lines["had no customer been lost (came + eroded)"]
     assert len(came) == 2 and (came <= calendar).all() and came[1] < calendar[1]
     assert bottom.get_ylabel() == "demand lost (% of the week)"
     # a run without the feedback has no such plot

@@ -179,7 +179,7 @@ def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: s
     left.set_ylabel(f"needed: {_label(agents)}")
     right.set_ylabel(_label(cost))
     left.set_title("Staffing needed for the target")
-    right.set_title("Total cost at that staffing" + (", and net of customer value" if net else ""))
+    right.set_title("Cost at that staffing (solid), net of customer value (dashed)" if net else "Total cost at that staffing")
     for ax in (left, right):
         ax.grid(alpha=0.3)
     right.legend(frameon=False, fontsize="small" if net else None)
@@ -254,7 +254,7 @@ def demand(by_day: pd.DataFrame) -> "Figure":
     lost = eroded.to_numpy(float)[: 7 * weeks].reshape(weeks, 7).sum(axis=1)
     x = np.arange(1, weeks + 1)
     fig, ((top,), (bottom,)) = _figure(2, 1, size=(8.0, 5.6), sharex=True)
-    top.plot(x, came + lost, color="0.4", linestyle="--", label="without lost customers (the calendar's volume)")
+    top.plot(x, came + lost, color="0.4", linestyle="--", label="had no customer been lost (came + eroded)")
     top.plot(x, came, color=PALETTE[3], marker="o", markersize=3, label="first contacts that came")
     top.set_ylabel("first contacts per week")
     top.set_title("Demand eroded by customers lost to churn and word of mouth (mean over replications)")
