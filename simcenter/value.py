@@ -53,6 +53,7 @@ class Value:
 
     def _check(self, path: str) -> None:
         if self.demand_feedback and not self.enabled:
-            raise ScenarioError(f"{path}.demand_feedback", f"needs {path}.enabled = true (the feedback uses the value accounts)", value=True)
+            raise ScenarioError(f"{path}.demand_feedback", f"is on but {path}.enabled is false: the feedback uses the value accounts; "
+                                f"turn {path}.enabled on, or {path}.demand_feedback off as well", value=True)
         if self.demand_feedback and self.customer_base is None:
             raise ScenarioError(f"{path}.customer_base", f"is required when {path}.demand_feedback = true (the customers behind the arrival volume)")

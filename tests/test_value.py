@@ -325,3 +325,42 @@ def test_a_run_with_demand_feedback_plots_its_demand(tmp_path):
     import dataclasses
 
     assert "demand" not in applicable_kinds(dataclasses.replace(saved, scenario=saved.scenario.replace({"value.demand_feedback": False})))
+
+
+def test_a_short_run_with_demand_feedback_reports_per_day(tmp_path):
+    from simcenter.cli import main
+    from simcenter.report import figure, html_report, load_results
+
+    data = {**CLOSED, "simulation": {"days": 3, "warmup_days": 1, "seed": 3},
+            "value": {**CLOSED["value"], "demand_feedback": True, "customer_base": 5000.0}}
+    path = tmp_path / "short.toml"
+    path.write_text(Scenario.from_dict(data).to_toml(), encoding="utf-8")
+    assert main(["run", str(path), "--replications", "2", "--out", str(tmp_path / "out")]) == 0
+    saved = load_results(tmp_path / "out")
+    top, bottom = figure(saved, "demand").axes
+    assert top.get_ylabel() == "first contacts per day" and len(top.get_lines()[0].get_ydata()) == 3
+    assert 'alt="demand"' in html_report(saved)
+
+
+def test_customers_who_calm_down_leave_the_watch_list_and_tell_no_one():
+    """A long half-life against a short one: the same broken promises, but only customers
+    still angry at the end talk; the watch list holds no one who has calmed down."""
+    from simcenter.model.center import CallCenter
+
+    data = {**CLOSED, "simulation": {"days": 6, "warmup_days": 0, "seed": 5},
+            "promises": {"notice_delay": {"dist": "deterministic", "mean_h": 12.0}, "return_prob": 1.0},
+            "customers": {"churn_anger": 1e6, "anger_half_life_days": 0.5},
+            "recovery": {"enabled": False},
+            "value": {"enabled": True, "word_of_mouth_anger": 0.5}}
+    center = CallCenter(Scenario.from_dict(data), 5, 0)
+    center.run()
+    book = center.value
+    end = center.timeline.horizon_s
+    # every customer kept was at or above the threshold when last checked; those calm at the
+    # last midnight are gone
+    last_midnight = (center.timeline.days - 1) * 86_400.0
+    assert all(calm >= last_midnight for _, calm in book._angry.values())
+    still = sum(book._anger_now(c, end) >= 0.5 for c, _ in book._angry.values())
+    told = sum(center.stats.word_of_mouth_told)
+    assert still > 0 and told > 0
+    assert sum(center.stats.churned) == 0  # only the angry at the end talked

@@ -25,6 +25,7 @@ changes no other number of the run.
 
 from __future__ import annotations
 
+import heapq
 import math
 from typing import Callable
 
@@ -54,7 +55,8 @@ class ValueBook:
         self._conversion = v.word_of_mouth_conversion
         self._anger = v.word_of_mouth_anger
         self._told = rng(Purpose.VALUE, 0)
-        self._angry: dict[int, object] = {}  # customers at or above word_of_mouth_anger at their last change
+        self._angry: dict[int, tuple] = {}  # customer id -> (customer, when their anger falls below word_of_mouth_anger)
+        self._calming: list[tuple[float, int]] = []  # heap of (calm time, customer id), stale entries included
         self.lost = 0  # customers lost so far: churned, or lost to word of mouth
         self.share = 1.0  # share of first contacts that still arrive
         self._base = v.customer_base if v.demand_feedback else None
@@ -91,8 +93,11 @@ class ValueBook:
 
     def angered(self, customer) -> None:
         """``customer``'s anger just rose (and is up to date)."""
-        if customer.anger >= self._anger:
-            self._angry[customer.id] = customer
+        anger = customer.anger
+        if anger >= self._anger:
+            calm = customer.anger_t + math.log(anger / self._anger) / self.decay
+            self._angry[customer.id] = (customer, calm)
+            heapq.heappush(self._calming, (calm, customer.id))
 
     def _anger_now(self, customer, now: float) -> float:
         """Anger at ``now`` without bringing the customer's up to date (which would round
@@ -119,9 +124,12 @@ class ValueBook:
 
     def _on_midnight(self, event) -> None:
         now = self.env.now
-        threshold = self._anger
-        for cid in [cid for cid, c in self._angry.items() if self._anger_now(c, now) < threshold]:
-            del self._angry[cid]  # calmed down: only a new rise brings them back
+        calming, angry = self._calming, self._angry
+        while calming and calming[0][0] < now:  # calmed down: only a new rise brings them back
+            calm, cid = heapq.heappop(calming)
+            entry = angry.get(cid)
+            if entry is not None and entry[1] == calm:
+                del angry[cid]
         if self._base is not None:
             self.share = max(0.0, 1.0 - self.lost / self._base)
 
@@ -129,6 +137,6 @@ class ValueBook:
         """The run ends: customers still angry tell others."""
         end = self.horizon_s
         k = self.last_interval
-        for customer in self._angry.values():
+        for customer, _ in self._angry.values():
             if self._anger_now(customer, end) >= self._anger:
                 self._word_of_mouth(k)

@@ -155,9 +155,9 @@ def cost_frontier(table: pd.DataFrame, x: str, policy: str, agents: str, cost: s
     the break-even points where the cheaper policy changes. With ``net`` (``"cost_net"``,
     kept by a sweep with ``value.enabled``), the right panel also draws the cost net of
     customer value (dashed, open markers) and its own break-even points: the trade-off
-    when loyalty and word of mouth count."""
+    when loyalty and word of mouth count (not when it equals the cost: accounts off)."""
     fig, ((left, right),) = _figure(1, 2, size=(10.0, 4.2))
-    net = net if net is not None and net in table.columns else None
+    net = net if net is not None and net in table.columns and not np.allclose(table[net], table[cost], equal_nan=True) else None
     for i, (value, g) in enumerate(table.groupby(policy, sort=True)):
         g = g.sort_values(x)
         name = f"{policy} = {value:g}" if isinstance(value, (int, float)) else f"{policy} = {value}"
@@ -242,26 +242,28 @@ def trajectories(by_day: pd.DataFrame, metrics=("morale_mean", "headcount")) -> 
 
 def demand(by_day: pd.DataFrame) -> "Figure":
     """From :meth:`Results.by_day` of a run with ``value.demand_feedback``: first contacts
-    per full week (mean over replications) beside those the calendar would have brought
-    without the customers lost to churn and word of mouth (top), and the share of demand
-    lost each week (bottom)."""
+    per full week (per day for runs under two weeks), mean over replications, beside those
+    there would have been had no customer been lost to churn and word of mouth (top), and
+    the share of demand lost (bottom)."""
     first = by_day[by_day.metric == "first_contacts"].set_index("day")["mean"].sort_index()
     eroded = by_day[by_day.metric == "first_contacts_eroded"].set_index("day")["mean"].reindex(first.index)
-    weeks = len(first) // 7
-    if first.empty or eroded.isna().all() or weeks < 1:
-        raise SimcenterError("no first_contacts and first_contacts_eroded per day over a full week in these results")
-    came = first.to_numpy(float)[: 7 * weeks].reshape(weeks, 7).sum(axis=1)
-    lost = eroded.to_numpy(float)[: 7 * weeks].reshape(weeks, 7).sum(axis=1)
-    x = np.arange(1, weeks + 1)
+    if first.empty or eroded.isna().all():
+        raise SimcenterError("no first_contacts and first_contacts_eroded per day in these results")
+    width = 7 if len(first) >= 14 else 1
+    n = len(first) // width
+    came = first.to_numpy(float)[: width * n].reshape(n, width).sum(axis=1)
+    lost = eroded.to_numpy(float)[: width * n].reshape(n, width).sum(axis=1)
+    unit = "week" if width == 7 else "day"
+    x = np.arange(1, n + 1) if width == 7 else np.arange(n)
     fig, ((top,), (bottom,)) = _figure(2, 1, size=(8.0, 5.6), sharex=True)
     top.plot(x, came + lost, color="0.4", linestyle="--", label="had no customer been lost (came + eroded)")
     top.plot(x, came, color=PALETTE[3], marker="o", markersize=3, label="first contacts that came")
-    top.set_ylabel("first contacts per week")
+    top.set_ylabel(f"first contacts per {unit}")
     top.set_title("Demand eroded by customers lost to churn and word of mouth (mean over replications)")
     top.legend(frameon=False, loc="lower left")
     bottom.plot(x, 100.0 * lost / np.where(came + lost > 0, came + lost, 1.0), color=PALETTE[3], marker="o", markersize=3)
-    bottom.set_ylabel("demand lost (% of the week)")
-    bottom.set_xlabel("weeks after warm-up")
+    bottom.set_ylabel(f"demand lost (% of the {unit})")
+    bottom.set_xlabel("full weeks after warm-up" if width == 7 else "days after warm-up")
     bottom.set_ylim(bottom=0)
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
