@@ -304,16 +304,26 @@ def test_the_cost_frontier_draws_the_cost_net_of_customer_value(tradeoff):
     assert "cost_net" in html_report(saved)
 
 
-def test_a_run_with_demand_feedback_plots_its_demand(tmp_path):
+def _saved_eroding_run(tmp_path, days: int, warmup: int, base: float):
+    """The closed-form center with the demand feedback, run by `simcenter run --out` and
+    read back as saved results."""
     from simcenter.cli import main
-    from simcenter.report import applicable_kinds, figure, load_results
+    from simcenter.report import load_results
 
-    data = {**CLOSED, "simulation": {"days": 14, "warmup_days": 0, "seed": 3},
-            "value": {**CLOSED["value"], "demand_feedback": True, "customer_base": 20000.0}}
+    data = {**CLOSED, "simulation": {"days": days, "warmup_days": warmup, "seed": 3},
+            "value": {**CLOSED["value"], "demand_feedback": True, "customer_base": base}}
     path = tmp_path / "eroding.toml"
     path.write_text(Scenario.from_dict(data).to_toml(), encoding="utf-8")
     assert main(["run", str(path), "--replications", "2", "--out", str(tmp_path / "out")]) == 0
-    saved = load_results(tmp_path / "out")
+    return load_results(tmp_path / "out")
+
+
+def test_a_run_with_demand_feedback_plots_its_demand(tmp_path):
+    import dataclasses
+
+    from simcenter.report import applicable_kinds, figure
+
+    saved = _saved_eroding_run(tmp_path, days=14, warmup=0, base=20000.0)
     assert "demand" in applicable_kinds(saved)
     top, bottom = figure(saved, "demand").axes
     lines = {line.get_label(): line.get_ydata() for line in top.get_lines()}
@@ -322,21 +332,13 @@ def test_a_run_with_demand_feedback_plots_its_demand(tmp_path):
     assert len(came) == 2 and (came <= calendar).all() and came[1] < calendar[1]
     assert bottom.get_ylabel() == "demand lost (% of the week)"
     # a run without the feedback has no such plot
-    import dataclasses
-
     assert "demand" not in applicable_kinds(dataclasses.replace(saved, scenario=saved.scenario.replace({"value.demand_feedback": False})))
 
 
 def test_a_short_run_with_demand_feedback_reports_per_day(tmp_path):
-    from simcenter.cli import main
-    from simcenter.report import figure, html_report, load_results
+    from simcenter.report import figure, html_report
 
-    data = {**CLOSED, "simulation": {"days": 3, "warmup_days": 1, "seed": 3},
-            "value": {**CLOSED["value"], "demand_feedback": True, "customer_base": 5000.0}}
-    path = tmp_path / "short.toml"
-    path.write_text(Scenario.from_dict(data).to_toml(), encoding="utf-8")
-    assert main(["run", str(path), "--replications", "2", "--out", str(tmp_path / "out")]) == 0
-    saved = load_results(tmp_path / "out")
+    saved = _saved_eroding_run(tmp_path, days=3, warmup=1, base=5000.0)
     top, bottom = figure(saved, "demand").axes
     assert top.get_ylabel() == "first contacts per day" and len(top.get_lines()[0].get_ydata()) == 3
     assert 'alt="demand"' in html_report(saved)
