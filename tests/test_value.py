@@ -362,7 +362,7 @@ def test_customers_who_calm_down_leave_the_watch_list_and_tell_no_one():
     # last midnight are gone
     last_midnight = (center.timeline.days - 1) * 86_400.0
     assert all(calm >= last_midnight for _, calm in book._angry.values())
-    still = sum(book._anger_now(c, end) >= 0.5 for c, _ in book._angry.values())
+    still = sum(c.anger_seen(end, book.decay) >= 0.5 for c, _ in book._angry.values())
     told = sum(center.stats.word_of_mouth_told)
     assert still > 0 and told > 0
     assert sum(center.stats.churned) == 0  # only the angry at the end talked

@@ -41,6 +41,13 @@ class Customer:
         self.anger_t = now
         return self.anger
 
+    def anger_seen(self, now: float, decay_per_s: float) -> float:
+        """Anger at time ``now``, read without bringing it up to date (an observer's view:
+        decaying in two steps rounds differently from one, which would move the run)."""
+        if self.anger > 0.0 and now > self.anger_t:
+            return self.anger * math.exp(-decay_per_s * (now - self.anger_t))
+        return self.anger
+
     def add_anger(self, amount: float, now: float, decay_per_s: float) -> float:
         anger = self.anger_at(now, decay_per_s) + amount
         self.anger = anger

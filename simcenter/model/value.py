@@ -19,7 +19,8 @@ one replication, in *customer values* (units of ``costs.lost_customer``):
 The engine calls :meth:`recovered`, :meth:`noticed`, :meth:`churned` and :meth:`angered` when
 those things happen, :meth:`keep` for every first contact when demand can erode, and
 :meth:`finish` at the end. The word-of-mouth draws and the thinning come from their own
-random streams, and anger is read without being brought up to date, so keeping the accounts
+random streams, and anger is read without being brought up to date
+(``Customer.anger_seen``), so keeping the accounts
 changes no other number of the run.
 """
 
@@ -99,11 +100,6 @@ class ValueBook:
             self._angry[customer.id] = (customer, calm)
             heapq.heappush(self._calming, (calm, customer.id))
 
-    def _anger_now(self, customer, now: float) -> float:
-        """Anger at ``now`` without bringing the customer's up to date (which would round
-        differently and move the run's other numbers)."""
-        return customer.anger * math.exp(-self.decay * (now - customer.anger_t)) if now > customer.anger_t else customer.anger
-
     def _word_of_mouth(self, k: int) -> None:
         told = int(self._told.poisson(self._reach)) if self._reach > 0.0 else 0
         lost = int(self._told.binomial(told, self._conversion)) if told and self._conversion > 0.0 else 0
@@ -138,5 +134,5 @@ class ValueBook:
         end = self.horizon_s
         k = self.last_interval
         for customer, _ in self._angry.values():
-            if self._anger_now(customer, end) >= self._anger:
+            if customer.anger_seen(end, self.decay) >= self._anger:
                 self._word_of_mouth(k)
