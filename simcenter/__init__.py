@@ -10,7 +10,8 @@ The package is laid out in layers, each using only the ones before it (see
 (:mod:`simcenter.model`: the SimPy engine and its parts), the output (:mod:`simcenter.output`:
 metrics, output analysis, results tables, traces), running (:mod:`simcenter.run`: replications,
 comparisons, sweeps, executors), planning (:mod:`simcenter.planning`: Erlang formulas,
-staffing, trade-offs) and presenting (:mod:`simcenter.present`: plots, report, command line).
+staffing, trade-offs), estimating (:mod:`simcenter.estimate`: a scenario fitted to a center's
+contact log or interval report) and presenting (:mod:`simcenter.present`: plots, report, command line).
 
 Quick use from Python::
 
@@ -22,6 +23,7 @@ Quick use from Python::
 
 from . import _moved
 from .errors import ScenarioError, SimcenterError
+from .estimate.fitting import fit
 from .output.metrics import METRICS
 from .output.results import Results
 from .planning import analytic
@@ -34,4 +36,4 @@ __version__ = "0.1.0"
 
 _moved.install()
 
-__all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "compare", "sweep", "analytic", "__version__"]
+__all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "compare", "sweep", "fit", "analytic", "__version__"]

@@ -190,7 +190,7 @@ def read_manifest(directory: Path) -> dict | None:
     except (OSError, ValueError) as err:
         raise SimcenterError(f"{str(path)!r} is damaged ({str(err).splitlines()[0][:80]}); "
                              "the results there cannot be trusted: choose another directory") from None
-    if not isinstance(data, dict) or data.get("kind", "sweep" if "fingerprint" in data else None) not in ("run", "sweep"):
+    if not isinstance(data, dict) or data.get("kind", "sweep" if "fingerprint" in data else None) not in ("run", "sweep", "fit"):
         raise SimcenterError(f"{str(path)!r} is not a simcenter manifest; choose another directory")
     data.setdefault("kind", "sweep")
     hashes = data.get("sha256", {})

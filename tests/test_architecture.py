@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "simcenter"
 
 #: The layers, bottom up. The base holds the scenario and what every layer shares.
-LAYERS = ("base", "model", "output", "run", "planning", "present")
+LAYERS = ("base", "model", "output", "run", "planning", "estimate", "present")
 #: The one import that goes up: a scenario is only valid if the work it describes is bounded,
 #: and the bound rests on the model's formulas (simcenter.model.budget).
 ALLOWED_UP = {("simcenter.scenario", "simcenter.model.budget")}

@@ -1,0 +1,102 @@
+"""Synthetic contact logs: a simcenter run written as a center's contact log.
+
+A planner without data of their own can try ``simcenter fit`` on the log of a simulated
+center, and the tests check that fitting recovers the scenario that made it. The trace of
+a run (:mod:`simcenter.output.trace`, one row per contact) holds everything a contact log
+does; this module turns one replication of it into the documented log format
+(:data:`simcenter.estimate.logs.LOG_COLUMNS`): timestamps on a calendar starting at a given
+date, contacts that reached the center only (those lost or deferred while it was closed,
+and callers still waiting when the run ended, are left out, as an ACD log leaves them
+out), and by default without the warm-up days, since a real log starts in the middle of a
+center's history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..schema import WEEKDAYS
+
+__all__ = ["log_frame_from_trace", "default_start", "REACHED"]
+
+#: Outcomes of contacts that reached the queue, the ones an ACD logs.
+REACHED = ("answered", "abandoned")
+#: The date day 0 of a synthetic log falls on, moved forward to the scenario's first weekday.
+BASE_DATE = dt.date(2026, 1, 5)  # a Monday
+
+
+def default_start(scenario) -> dt.date:
+    """The date of day 0 (the first warm-up day) of ``scenario`` on a calendar: its
+    ``calendar.start_date`` if it has one, else the first date from 2026-01-05 on with its
+    first weekday."""
+    start = getattr(scenario.calendar, "start_date", None)
+    if start:
+        return dt.date.fromisoformat(start)
+    shift = (WEEKDAYS.index(scenario.calendar.start_weekday) - BASE_DATE.weekday()) % 7
+    return BASE_DATE + dt.timedelta(days=shift)
+
+
+def log_frame_from_trace(trace: pd.DataFrame, start: dt.date | str, replication: int = 0, warmup: bool = False) -> pd.DataFrame:
+    """One replication of a run's trace as a contact log (a DataFrame in the documented
+    columns, ``arrival`` as timestamps). ``start`` is the date of the run's day 0;
+    ``warmup`` keeps the warm-up days' contacts."""
+    start = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    t = trace[trace["replication"] == replication]
+    keep = t["outcome"].isin(REACHED)
+    if not warmup:
+        keep &= ~t["warmup"].astype(bool)
+    t = t[keep]
+    origin = pd.Timestamp(start)
+    answered = (t["outcome"] == "answered").to_numpy()
+    agent = t["agent"].to_numpy()
+    return pd.DataFrame({
+        "contact_id": t["contact_id"].to_numpy(),
+        "customer_id": t["customer_id"].to_numpy(),
+        "arrival": origin + pd.to_timedelta(np.round(t["arrival_s"].to_numpy(), 3), unit="s"),
+        "contact_type": t["contact_type"].to_numpy(),
+        "outcome": t["outcome"].to_numpy(),
+        "wait_s": np.round(t["wait_s"].to_numpy(float), 3),
+        "talk_s": np.where(answered, np.round(t["talk_s"].to_numpy(float), 3), np.nan),
+        "wrapup_s": np.where(answered, np.round(t["wrapup_s"].to_numpy(float), 3), np.nan),
+        "agent_id": np.where(agent >= 0, agent.astype(str), ""),
+        "direction": "inbound",
+    }).reset_index(drop=True)
+
+
+def interval_report_from_trace(trace: pd.DataFrame, scenario, start: dt.date | str, replication: int = 0,
+                               warmup: bool = False) -> pd.DataFrame:
+    """One replication of a run as an ACD interval report (the columns of
+    :data:`simcenter.estimate.intervals.INTERVAL_COLUMNS`), one row per queue and interval
+    in which the center was open, with the agents of the scenario's plan."""
+    from ..model.calendar import Timeline
+
+    start = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    tl = Timeline.from_scenario(scenario)
+    t = trace[(trace["replication"] == replication) & trace["outcome"].isin(REACHED)]
+    if not warmup:
+        t = t[~t["warmup"].astype(bool)]
+    k = (t["day"] * tl.intervals_per_day + t["interval"]).to_numpy()
+    target = scenario.service_level.target_s
+    answered = (t["outcome"] == "answered").to_numpy()
+    frame = pd.DataFrame({"k": k, "queue": t["contact_type"].to_numpy(), "offered": 1, "answered": answered.astype(int),
+                          "abandoned": (~answered).astype(int), "within": (answered & (t["wait_s"].to_numpy() <= target)).astype(int),
+                          "handled": np.where(answered, t["talk_s"].to_numpy(float) + t["wrapup_s"].to_numpy(float), 0.0)})
+    g = frame.groupby(["k", "queue"], sort=True).sum()
+    first = 0 if warmup else tl.warmup_intervals
+    queues = [c.name for c in scenario.contact_types]
+    idx = pd.MultiIndex.from_product([[kk for kk in range(first, tl.n_intervals) if tl.is_open[kk]], queues], names=["k", "queue"])
+    g = g.reindex(idx, fill_value=0).reset_index()
+    origin = pd.Timestamp(start)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        aht = np.where(g["answered"] > 0, g["handled"] / g["answered"].clip(lower=1), np.nan)
+    staffing = np.asarray(tl.staffing)
+    return pd.DataFrame({
+        "interval_start": origin + pd.to_timedelta(g["k"].to_numpy() * tl.interval_s, unit="s"),
+        "queue": g["queue"].to_numpy(), "offered": g["offered"].to_numpy(), "answered": g["answered"].to_numpy(),
+        "abandoned": g["abandoned"].to_numpy(), "answered_within_target": g["within"].to_numpy(), "aht_s": np.round(aht, 3),
+        # the agents serve every queue: each queue's row carries its share of them by offered load
+        "agents": staffing[g["k"].to_numpy()] / len(queues),
+    })
