@@ -144,13 +144,18 @@ def cmd_run(args) -> int:
     reps = args.max_replications if args.precision is not None else (args.replications or scenario.simulation.replications)
     est = check_run(scenario, reps)
     inputs = Inputs(args.file)
-    _distinct([("--out", args.out, (*RUN_FILES, MANIFEST)), ("--trace", args.trace, None), ("--agent-trace", args.agent_trace, None)])
+    _distinct([("--out", args.out, (*RUN_FILES, MANIFEST)), ("--trace", args.trace, None), ("--agent-trace", args.agent_trace, None),
+               ("--contact-log", args.contact_log, None)])
     if args.out:
         check_results_dir(Path(args.out), "run", "--out", inputs, RUN_FILES, expected_bytes=est.run_memory(reps, len(METRICS)) / 4)
     if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
         check_file(args.trace, TRACE_FILE, "--trace", inputs, 120.0 * est.contacts * reps)
     if args.agent_trace:
         check_file(args.agent_trace, AGENT_TRACE_FILE, "--agent-trace", inputs)
+    if args.contact_log:
+        from .fitcmd import contact_log_file
+
+        check_file(args.contact_log, contact_log_file(), "--contact-log", inputs)
     achieved = None
     if args.precision is not None:
         from ..run.experiment import simulate_to_precision
@@ -163,6 +168,11 @@ def cmd_run(args) -> int:
         results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
         results.write(args.out, inputs=inputs)
+    if args.contact_log:
+        from .fitcmd import write_contact_log
+
+        rows = write_contact_log(scenario, args.contact_log, results.seed, inputs)
+        print(f"contact log of replication 1 ({rows:,} contacts) written to {args.contact_log}", file=sys.stderr)
     if args.json:
         doc = results.to_json()
         doc["warmup_suggestion"] = results.warmup_report()
@@ -417,6 +427,12 @@ def _given_twice(args, pairs) -> None:
             raise SimcenterError(f"{flag} and --set {key} both set it; give one")
 
 
+def cmd_fit(args) -> int:
+    from .fitcmd import fit_command
+
+    return fit_command(args)
+
+
 def cmd_staff(args) -> int:
     from .staffcmd import staff_command
 
@@ -502,6 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="write summary, per-day, per-interval and per-replication tables (CSV and Parquet)")
     r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
     r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
+    r.add_argument("--contact-log", metavar="FILE", help="also write replication 1 as a contact log, the format `simcenter fit` reads "
+                   "(CSV, or Parquet for .parquet; the days after the warm-up)")
     r.add_argument("--precision", type=float, help="add replications until each --metrics has this relative 95%% half-width (e.g. 0.02)")
     r.add_argument("--max-replications", type=int, help="with --precision: stop here at the latest (default 200)")
     r.add_argument("--metrics", help="with --precision: comma-separated metrics (default service_level,asa_s)")
@@ -571,6 +589,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--y", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
     pl.add_argument("--target", help="service-level target LEVEL/SECONDS for target lines and required staffing (default 0.8/..)")
     pl.set_defaults(func=cmd_plot)
+
+    from .fitcmd import add_fit_parser
+
+    add_fit_parser(sub)
+    sub.choices["fit"].set_defaults(func=cmd_fit)
 
     rp = sub.add_parser("report", help="one self-contained HTML page from saved results: scenario, summary, plots")
     rp.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")
