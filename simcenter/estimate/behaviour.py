@@ -104,9 +104,13 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> tuple | None:
     return (r, r * math.exp(-Z95 * rel), r * math.exp(Z95 * rel), int(a.size))
 
 
-def fit_behaviour(log: ContactLog, hist: Histories, redial_window_s: float, repeat_window_s: float) -> Behaviour:
+def fit_behaviour(log: ContactLog, hist: Histories, redial_window_s: float, repeat_window_s: float,
+                  burn_in_s: float = 0.0) -> Behaviour:
+    """Every estimate of the module's docstring; first contacts are those arriving
+    ``burn_in_s`` or more after the log's first midnight (earlier ones may be repeats of
+    contacts before the log; :func:`simcenter.estimate.fitting.history_burn_in`)."""
     inbound = log.inbound
-    first = (hist.kind == FIRST) & inbound
+    first = (hist.kind == FIRST) & inbound & (log.arrival >= log.first_day * 86_400.0 + burn_in_s)
     repeat = (hist.kind == REPEAT) & inbound
     abandoned = ~log.answered & inbound
     types = []

@@ -75,6 +75,8 @@ class DemandFit:
     expected: np.ndarray  # fitted mean per date and interval
     shares: dict  # type name -> (share, low, high, n)
     warnings: list = field(default_factory=list)
+    n_used: int = 0  # first contacts the rates rest on (open hours and dates, after the histories' burn-in)
+    burn_in_days: int = 0  # first dates left out of the rates
 
     @property
     def weekdays(self) -> list[str]:
@@ -141,8 +143,11 @@ def _deviance(c, mu) -> float:
     return 2.0 * float(np.nansum(term))
 
 
-def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: int) -> DemandFit:
-    """Fit the calendar and the first-contact rates from arrival times (local clock seconds)."""
+def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: int, burn_in_s: float = 0.0) -> DemandFit:
+    """Fit the calendar and the first-contact rates from arrival times (local clock
+    seconds). Dates that start before ``burn_in_s`` from the first midnight find the hours
+    and holidays but are left out of the rates (their first contacts may be repeats of
+    contacts before the log)."""
     ipd = 1440 // interval_minutes
     day = (arrival // 86_400).astype(np.int64)
     first_day = int(day.min())
@@ -167,11 +172,14 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     warnings = []
     closed = [date_of(first_day + dd) for dd in range(n_days) if hours.get(int(weekday[dd])) and not open_dates[dd]]
     n_first = int(counts.sum())
-    inside = int((counts * mask).sum())
-    outside = n_first - inside
+    outside = n_first - int((counts * mask).sum())
     if outside:
         warnings.append(f"{outside:,} first contacts ({outside / max(n_first, 1):.1%}) arrived outside the fitted opening hours "
                         "or on closed dates; they are left out of the rates")
+    early = int(math.ceil(burn_in_s / 86_400.0)) if burn_in_s > 0 else 0
+    if 0 < early < n_days:
+        mask[:early] = False  # their first contacts may be repeats of contacts before the log
+    inside = int((counts * mask).sum())
     a0, f0, mu0 = _rates(counts, weekday, mask, use_dow=False)
     open_weekdays = [w for w in range(7) if hours.get(w) and open_dates[weekday == w].any()]
     a1, f1, mu1 = _rates(counts, weekday, mask, use_dow=len(open_weekdays) > 1)
@@ -215,4 +223,4 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     del share_n
     return DemandFit(interval_minutes, first_day, n_days, span, hours, closed, open_dates, calls, calls * math.exp(-rel),
                      calls * math.exp(rel), profile, np.maximum(profile - half, 0), profile + half, factors, dow_p, phi, disp_p,
-                     n_first, outside, counts, mu, shares, warnings)
+                     n_first, outside, counts, mu, shares, warnings, inside, early if 0 < early < n_days else 0)

@@ -42,7 +42,7 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
     for k, label in ((FIRST, "first contacts"), (REDIAL, "redials"), (REPEAT, "repeat contacts")):
         add("arrivals", label, kinds[k], n=len(log), unit="contacts", note="by customer history")
     add("arrivals", "first contacts per open day", demand.calls_per_day, demand.calls_low, demand.calls_high, "contacts/day",
-        demand.n_first - demand.outside_hours, f"dispersion {demand.dispersion:.3f} (p = {demand.dispersion_p:.3g})",
+        demand.n_used, f"dispersion {demand.dispersion:.3f} (p = {demand.dispersion_p:.3g})",
         "arrivals.calls_per_day", "Poisson maximum likelihood; interval widened by the dispersion where above 1")
     for name, (p, lo, hi, n) in demand.shares.items():
         add("arrivals", "share of first contacts", p, lo, hi, "fraction", n, "", f"contact_types.{name}.share", ctype=name)

@@ -164,13 +164,14 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
     first = (hist.kind == FIRST) & inbound
     if not first.any():
         raise LogError(f"{log.source}: no first contact (every contact follows an earlier one of its customer)")
+    burn = history_burn_in(log, hist, D)
     say("demand and calendar")
     try:
-        demand = fit_demand(log.arrival, first, log.ctype, log.type_names, inbound, options["interval_minutes"])
+        demand = fit_demand(log.arrival, first, log.ctype, log.type_names, inbound, options["interval_minutes"], burn)
     except ValueError as err:
         raise LogError(f"{log.source}: {err}") from None
     say("handling, patience, redials, repeats")
-    beh = fit_behaviour(log, hist, W, D)
+    beh = fit_behaviour(log, hist, W, D, burn)
     for t in beh.types:
         if t.handle_choice is None:
             raise LogError(f"{log.source}: contact type {t.name!r} has fewer than two answered first contacts with a talk time; "
@@ -205,6 +206,21 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
 
     est = estimates_table(log, hist, demand, beh, options)
     return Fit(scenario, text, est, assumed, warnings, label, log, hist, demand, beh, on, None, options)
+
+
+def history_burn_in(log: ContactLog, hist: Histories, window_s: float) -> float:
+    """When customers' histories are whole: a log starts in the middle of its customers'
+    histories, so in its first days a repeat of a contact made before the log looks like a
+    first contact (longer talk, shorter patience, not a new customer). First contacts are
+    counted from the time by which 99% of the repeats seen in the log have come (from the
+    log's first day), at most half the log; 0 where fewer than 30 repeats show."""
+    answered = log.answered & log.inbound
+    gaps = hist.next_gap[answered]
+    delays = gaps[np.isfinite(gaps) & (gaps <= window_s)]
+    if delays.size < 30:
+        return 0.0
+    span = log.end - log.first_day * 86_400.0
+    return float(min(np.quantile(delays, 0.99), span / 2))
 
 
 def _erlang_plans(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, options: dict) -> dict:

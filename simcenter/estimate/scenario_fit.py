@@ -109,7 +109,9 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
 
     out.section("arrivals")
     out.put("calls_per_day", _r(demand.calls_per_day, 6),
-            f"first contacts per open day, n = {demand.n_first - demand.outside_hours:,}; "
+            f"first contacts per open day, n = {demand.n_used:,}"
+            + (f" (from day {demand.burn_in_days + 1} on: earlier ones may repeat contacts before the log)" if demand.burn_in_days else "")
+            + "; "
             + ci(demand.calls_per_day, demand.calls_low, demand.calls_high) + f"; Poisson dispersion {demand.dispersion:.2f}")
     out.put("profile", [_r(p, 5) for p in demand.profile],
             f"share of a day's first contacts per {m}-minute interval from {clock(span[0] * m)} (Poisson maximum likelihood)")
@@ -188,7 +190,8 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
     if plans:
         common = Counter(demand.weekday_of(d) for d in range(demand.days) if demand.open_dates[d] and demand.weekday_of(d) in plans)
         base_w = max(common, key=lambda w: (common[w], -w))
-        out.put("staffing", plans[base_w], f"{plan_note}; {WEEKDAYS[base_w]}'s plan, {common[base_w]} dates")
+        dates = common[base_w]
+        out.put("staffing", plans[base_w], f"{plan_note}; {WEEKDAYS[base_w]}'s plan, n = {dates} date{'s' if dates != 1 else ''}")
         others = {WEEKDAYS[w]: p for w, p in plans.items() if p != plans[base_w]}
         if others and "agents.staffing_by_weekday" in fields:
             out.put("staffing_by_weekday", others, "weekdays whose plan differs")
