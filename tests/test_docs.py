@@ -32,7 +32,7 @@ PY_BLOCKS = [(p, i, code) for p in PAGES for i, code in enumerate(_blocks(p, "py
 def workdir(tmp_path, monkeypatch):
     """A scratch directory that looks like the project's root (scenarios/, notebooks/), so
     that examples run as written and write nothing into the checkout."""
-    for name in ("scenarios", "notebooks"):
+    for name in ("scenarios", "notebooks", "examples"):
         (tmp_path / name).symlink_to(ROOT / name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -98,6 +98,12 @@ def test_ci_runs_the_readme_test_command():
     assert command.endswith("pytest") and "'.[test]'" in command
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
     assert "test-command" in ci  # CI extracts the command from the README, so they cannot differ
+
+
+def test_data_reference_is_generated():
+    from simcenter.estimate.reference import data_reference
+
+    assert (ROOT / "docs/reference/contact-log.md").read_text(encoding="utf-8") == data_reference()
 
 
 def test_metrics_reference_is_generated():

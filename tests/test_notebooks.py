@@ -12,8 +12,8 @@ ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_six_stories_are_there():
-    assert [p.stem for p in NOTEBOOKS] == ["01_quickstart", "02_validation", "03_broken_promises", "04_staffing_vs_recovery", "05_scaling_out", "06_multiskill"]
+def test_the_seven_stories_are_there():
+    assert [p.stem for p in NOTEBOOKS] == ["01_quickstart", "02_validation", "03_broken_promises", "04_staffing_vs_recovery", "05_scaling_out", "06_multiskill", "07_from_data"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

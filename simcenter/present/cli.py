@@ -346,6 +346,10 @@ def cmd_schema(args) -> int:
         sys.stdout.write(metrics_reference())
     elif args.markdown:
         sys.stdout.write(parameter_reference())
+    elif args.data:
+        from ..estimate.reference import data_reference
+
+        sys.stdout.write(data_reference())
     else:
         print(json.dumps(scenario_json_schema(), indent=2))
     return 0
@@ -562,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
     s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
     s.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
+    s.add_argument("--data", action="store_true", help="print the reference of contact logs and interval reports (simcenter fit) in Markdown instead")
     s.set_defaults(func=cmd_schema)
 
     st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side; "
