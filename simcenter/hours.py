@@ -227,10 +227,11 @@ def check_weekday_plans(sc) -> None:
     if sc.agent_groups:
         raise ScenarioError(key, "cannot be used with [[agent_groups]]: give each group its staffing (agent_groups[i].staffing) "
                                  "or [[shifts]] with group = NAME", value=_named(by_day))
+    if sc.agents.staffing is None and sc.shifts:
+        raise ScenarioError(key, "cannot be used with [[shifts]]: it replaces agents.staffing on the weekdays it names; with shifts, "
+                                 "give each shift the weekdays it runs (shifts[i].days)", value=_named(by_day))
     if sc.agents.staffing is None:
-        why = "cannot be used with [[shifts]] (give the shifts' days instead)" if sc.shifts else "needs agents.staffing"
-        raise ScenarioError(key, f"{why}: it replaces agents.staffing on the weekdays it names, and agents.staffing "
-                                 "holds the plan of the other days", value=_named(by_day))
+        raise ScenarioError(key, "needs agents.staffing, the plan of the weekdays it does not name", value=_named(by_day))
     n_open = len(sc.open_intervals)
     m, cal = sc.simulation.interval_minutes, sc.calendar
     for day, plan in zip(WEEKDAYS, by_day):
