@@ -321,3 +321,27 @@ def test_the_new_keys_round_trip_and_can_be_set_by_dotted_key():
     t = s.replace({"calendar.hours.sat": "closed", "agents.staffing_by_weekday.fri": 2})
     assert not t.is_open_day(SAT) and t.staffing_on(FRI)[:10] == [2] * 10 and t.staffing_on(FRI)[10:] == [0] * 10
     assert Scenario.from_dict(_data()).to_dict()["calendar"].get("start_weekday") is None
+
+
+# -- staffing methods ----------------------------------------------------------------------------
+
+
+def test_staffing_averages_each_interval_over_the_days_it_is_open():
+    """Friday's factor 2 weighs on the morning intervals (open Monday to Friday) and not on
+    the afternoon ones (open Monday to Thursday); the simulated plan replaces the Saturday
+    plan, and the measured load of an afternoon interval is over the four days it opens."""
+    from simcenter.planning.staffing import Target, _with_plan, erlang_plan, evaluate_plan, first_contact_rates
+
+    data = _data(simulation={"days": 6, "warmup_days": 0}, calendar={"hours": {"fri": "08:00-13:00", "sat": "closed"}},
+                 arrivals={"day_of_week": {"fri": 2.0}}, agents={"staffing": 5, "staffing_by_weekday": {"fri": 9}})
+    s = Scenario.from_dict(data)
+    rates = first_contact_rates(s)
+    assert rates[:10].tolist() == [60.0 * 1.2] * 10 and rates[10:].tolist() == [60.0] * 10
+    plan = erlang_plan(s, Target(0.8, 20.0))
+    assert plan[0] > plan[-1]
+    table = evaluate_plan(s, plan, replications=2, seed=3)
+    assert table["agents"].tolist() == plan
+    simulated = _with_plan(s, plan)
+    assert simulated.staffing_on(FRI) == plan[:10] + [0] * 10 and simulated.agents.staffing_by_weekday is None
+    # an afternoon interval carries about its own load (60 calls an hour of 4 minutes: 4 Erlangs), not 4/5 of it
+    assert 3.0 < table["offered_load"].iloc[-4:].mean() < 5.0
