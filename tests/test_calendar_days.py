@@ -345,3 +345,14 @@ def test_staffing_averages_each_interval_over_the_days_it_is_open():
     assert simulated.staffing_on(FRI) == plan[:10] + [0] * 10 and simulated.agents.staffing_by_weekday is None
     # an afternoon interval carries about its own load (60 calls an hour of 4 minutes: 4 Erlangs), not 4/5 of it
     assert 3.0 < table["offered_load"].iloc[-4:].mean() < 5.0
+
+
+def test_the_overload_warning_sees_an_understaffed_saturday_only_when_it_opens():
+    """Callers who never hang up: 2 agents for 4 Erlangs on Saturdays pile up from their
+    opening; the bound is day by day, so a closed Saturday piles up nothing."""
+    data = _data(patience={"dist": "none"}, agents={"staffing": 6, "staffing_by_weekday": {"sat": 2}},
+                 calendar={"hours": {"sat": "10:00-12:00"}})
+    backlog, first = Scenario.from_dict(data).overload_backlog()
+    assert first == "10:00" and 2 * (60 - 30) * 0.9 < backlog < 2 * 60
+    data["calendar"]["hours"] = {"sat": "closed"}
+    assert Scenario.from_dict(data).overload_backlog() == (0.0, None)
