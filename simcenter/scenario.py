@@ -30,6 +30,7 @@ from .errors import ScenarioError
 from .dotted import parse_override, set_dotted, split_key
 from .groups import AgentGroup, Routing, Skill, check_groups
 from .value import Value
+from .hours import Date, DayHours, check_calendar, check_hours_grid, check_weekday_plans, clock_minutes, first_weekday, holidays, weekday_spans
 from .schema import (
     WEEKDAYS,
     Boolean,
@@ -88,11 +89,6 @@ __all__ = [
 MAX_AGENTS = 100_000
 
 
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
     """How long to simulate, how often, with which seed, and how finely to report."""
@@ -114,23 +110,28 @@ class Simulation:
 
 @dataclass(frozen=True, kw_only=True)
 class Calendar:
-    """Opening hours, open days and what happens to contacts that arrive while closed."""
+    """Opening hours, open days, holidays and what happens to contacts that arrive while
+    closed. ``open``-``close`` is the widest day; ``hours`` gives some weekdays shorter
+    hours or closes them, and ``closed_dates`` closes dates (with ``start_date``)."""
 
-    open: str = param(ClockTime(), "00:00", unit="HH:MM", doc="Opening time on open days; must fall on an interval boundary.")
-    close: str = param(ClockTime(), "24:00", unit="HH:MM", doc='Closing time on open days ("24:00" for midnight); later than `open` and on an interval boundary. Callers already queued at closing are still served by the agents on duty (close-out).')
+    open: str = param(ClockTime(), "00:00", unit="HH:MM", doc="Opening time on open days (the earliest, when `hours` gives some weekdays their own); must fall on an interval boundary.")
+    close: str = param(ClockTime(), "24:00", unit="HH:MM", doc='Closing time on open days ("24:00" for midnight; the latest, when `hours` gives some weekdays their own); later than `open` and on an interval boundary. Callers already queued at closing are still served by the agents on duty (close-out).')
     weekdays: tuple = param(ListOf(Choice(*WEEKDAYS), 1, 7, unique=True), WEEKDAYS, unit="-", doc="Days of the week the center opens.")
-    start_weekday: str = param(Choice(*WEEKDAYS), "mon", unit="-", doc="Weekday of the first simulated day (the first warm-up day, if any).")
+    hours: tuple | None = param(WeekdayTable(DayHours(), None), None, unit="HH:MM-HH:MM", doc='A weekday\'s own opening hours, e.g. `{ fri = "08:00-13:00", sat = "closed" }`: "HH:MM-HH:MM" on interval boundaries within `open`-`close`, or "closed" (a closed day). Weekdays not named keep `open`-`close`; only weekdays of `weekdays` may be named. `open`-`close` stays the widest day: the per-interval lists (`arrivals.calls_per_hour`, `arrivals.profile`, `agents.staffing`) keep one value per interval of it, and the intervals outside a day\'s own hours are closed that day (arrivals at `arrivals.after_hours_calls_per_hour`). A day closing early closes like any other: queued callers are served (close-out), and `after_hours` and the concession window apply from its closing.')
+    start_weekday: str | None = param(Choice(*WEEKDAYS), None, unit="-", doc="Weekday of the first simulated day (the first warm-up day, if any). Unset: the weekday of `start_date`, or Monday without one; given with `start_date`, it must be that date's weekday.")
+    start_date: str | None = param(Date(), None, unit="YYYY-MM-DD", doc="Date of the first simulated day (day 0, the first warm-up day): it sets the weekday of day 0 and places `closed_dates` in the run. Unset: the days have weekdays but no dates.")
+    closed_dates: tuple = param(ListOf(Date(), 0, 10_000, unique=True), (), unit="YYYY-MM-DD", doc='Dates the center stays closed all day (public holidays), e.g. `["2025-12-25", "2025-12-26"]`: each is a closed day, as a weekday not in `weekdays` is (arrivals at `arrivals.after_hours_calls_per_hour`, following `after_hours`), and no shift starts on it. Needs `start_date`; dates outside the run have no effect.')
     after_hours: str = param(Choice("lost", "next_day", "conceded"), "lost", unit="-", doc="What happens to a contact that arrives while the center is closed: `lost` (counted in `lost_after_hours`), `next_day` (the customer tries again after the next opening), or `conceded` (out of contract, callers in the `concession_window_minutes` after closing are still served by the agents on duty at closing, who stay on as overtime; later ones are lost).")
     concession_window_minutes: int = param(Integer(0, 1440), 60, unit="minutes", doc="With `after_hours = \"conceded\"`: how long after closing callers are still served; a multiple of `simulation.interval_minutes`.")
     next_day_spread_minutes: float = param(Number(0, 1440), 60.0, unit="minutes", doc="With `after_hours = \"next_day\"`, deferred contacts return spread uniformly over this window after the next opening.")
 
     @property
     def open_minute(self) -> int:
-        return _minutes(self.open)
+        return clock_minutes(self.open)
 
     @property
     def close_minute(self) -> int:
-        return _minutes(self.close)
+        return clock_minutes(self.close)
 
     def _check(self, path: str) -> None:
         if self.after_hours == "conceded" and self.close_minute + self.concession_window_minutes > 1440 + self.open_minute:
@@ -141,6 +142,7 @@ class Calendar:
                 f"must be later than calendar.open ({self.open!r}), got {self.close!r}",
                 value=self.close,
             )
+        check_calendar(self, path or "calendar")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -451,10 +453,11 @@ class Shift:
 
 @dataclass(frozen=True, kw_only=True)
 class Agents:
-    """Agents on duty: a staffing plan per interval (``staffing``), or explicit
-    ``[[shifts]]``."""
+    """Agents on duty: a staffing plan per interval (``staffing``, and for some weekdays
+    ``staffing_by_weekday``), or explicit ``[[shifts]]``."""
 
     staffing: Any = param(OneOrList(Integer(0, MAX_AGENTS)), None, unit="agents", doc="Agents on duty while the center is open: one number, or a list with one number per interval of the open hours. An agent whose interval ends finishes the contact in hand before leaving. Exclusive with `[[shifts]]`.")
+    staffing_by_weekday: tuple | None = param(WeekdayTable(OneOrList(Integer(0, MAX_AGENTS)), None), None, unit="agents", doc="The staffing plan of some weekdays, e.g. `{ sat = 4, fri = [...] }`: for each weekday named, one number or a list with one number per interval of the open hours (`calendar.open`-`calendar.close`, as `staffing`), in place of `staffing` on that weekday; `staffing` holds the plan of the other days and is required. Only weekdays of `calendar.weekdays`; `scale` applies. Exclusive with `[[shifts]]` and `[[agent_groups]]`.")
     scale: float = param(Number(0, 100), 1.0, unit="factor", doc="Multiplies the staffing plan or the shifts' headcounts, each rounded to whole agents (1.1 = 10% more staff); the knob for staffing sweeps.")
     shrinkage: float = param(Number(0, 1), 0.0, unit="fraction", doc="With `[[shifts]]` and no workforce model: each scheduled agent is absent on a given day with this probability (with `workforce.enabled`, the roster's absence applies instead).")
 
@@ -592,9 +595,19 @@ class Scenario:
 
     @property
     def open_intervals(self) -> range:
-        """Indexes (within a day) of the intervals during opening hours."""
+        """Indexes (within a day) of the intervals during opening hours, ``calendar.open`` to
+        ``calendar.close``: the widest day, which every per-interval list follows. A day's
+        own: :meth:`open_intervals_on`."""
         m = self.simulation.interval_minutes
         return range(self.calendar.open_minute // m, self.calendar.close_minute // m)
+
+    def open_intervals_on(self, day: int) -> range:
+        """Indexes (within the day) of the intervals open on simulated day ``day`` (0 = first
+        warm-up day): its weekday's hours (``calendar.hours``, else ``open_intervals``), empty
+        on a closed weekday or a holiday."""
+        if self.calendar.closed_dates and self.is_holiday(day):
+            return range(self.open_intervals.start, self.open_intervals.start)
+        return weekday_spans(self.calendar, self.simulation.interval_minutes)[self.weekday(day)]
 
     def skill_holders(self, queue: str) -> list:
         """(group, skill) for every agent group with the skill of ``queue``, in file order."""
@@ -611,10 +624,25 @@ class Scenario:
 
     def weekday(self, day: int) -> int:
         """Weekday index (0 = Monday) of simulated day ``day`` (0 = first warm-up day)."""
-        return (WEEKDAYS.index(self.calendar.start_weekday) + day) % 7
+        return (first_weekday(self.calendar) + day) % 7
 
     def is_open_day(self, day: int) -> bool:
-        return WEEKDAYS[self.weekday(day)] in self.calendar.weekdays
+        """Whether the center opens at all on simulated day ``day``: its weekday is in
+        ``calendar.weekdays`` and not ``"closed"`` in ``calendar.hours``, and it is not a
+        holiday (``calendar.closed_dates``)."""
+        return len(self.open_intervals_on(day)) > 0
+
+    def is_holiday(self, day: int) -> bool:
+        """Whether simulated day ``day`` falls on one of ``calendar.closed_dates``."""
+        return day in holidays(self.calendar, self.total_days)
+
+    @property
+    def always_open(self) -> bool:
+        """Whether the center is open around the clock every weekday, with no holiday in
+        the run."""
+        full = range(0, self.intervals_per_day)
+        spans = weekday_spans(self.calendar, self.simulation.interval_minutes)
+        return all(span == full for span in spans) and not holidays(self.calendar, self.total_days)
 
     def _check(self, path: str) -> None:
         m = self.simulation.interval_minutes
@@ -626,6 +654,8 @@ class Scenario:
                     f"must fall on an interval boundary (simulation.interval_minutes = {m}), got {getattr(self.calendar, key)!r}",
                     value=getattr(self.calendar, key),
                 )
+        check_hours_grid(self.calendar, m)
+        check_weekday_plans(self)
         check_groups(self)
         if not self.agent_groups and (self.agents.staffing is None) == (not self.shifts):
             given = "both" if self.shifts else "neither"
@@ -677,18 +707,53 @@ class Scenario:
         hours = self.interval_s / 3600.0
         return [a.calls_per_day * w / total / hours for w in weights]
 
+    def rates_on(self, day: int) -> list[float]:
+        """Arrival rate (contacts/hour) in each interval of ``open_intervals`` on simulated
+        day ``day``: the open rate times the weekday factor where the day is open, 0 where it
+        is closed (``arrivals.after_hours_calls_per_hour`` applies there instead)."""
+        span = self.open_intervals_on(day)
+        factor = self.arrivals.day_of_week[self.weekday(day)]
+        k0 = self.open_intervals.start
+        return [r * factor if k0 + i in span else 0.0 for i, r in enumerate(self.open_rates_per_hour())]
+
     def staffing_by_interval(self) -> list[int]:
-        """Agents on duty in each open interval (zeros when shifts are given); with
-        ``[[agent_groups]]``, the sum of the groups' plans."""
+        """Agents on duty in each open interval of an ordinary day, ``agents.staffing``
+        (zeros when shifts are given); with ``[[agent_groups]]``, the sum of the groups'
+        plans. The weekdays of ``agents.staffing_by_weekday`` and days with shorter hours
+        have their own: :meth:`staffing_on`."""
         if self.agent_groups:
             plans = [self.group_staffing(g) for g in self.agent_groups]
             return [sum(col) for col in zip(*plans)]
         return self._plan(self.agents.staffing)
 
+    def staffing_on(self, day: int) -> list[int]:
+        """Agents planned on duty in each interval of ``open_intervals`` on simulated day
+        ``day``: the plan of its weekday (``agents.staffing_by_weekday``, else
+        :meth:`staffing_by_interval`), 0 where the day is closed (zeros when shifts are
+        given)."""
+        by_day = self.agents.staffing_by_weekday
+        weekday = self.weekday(day)
+        if by_day is not None and by_day[weekday] is not None and not self.agent_groups:
+            plan = self._plan(by_day[weekday])
+        else:
+            plan = self.staffing_by_interval()
+        return self._on(day, plan)
+
     def group_staffing(self, group) -> list[int]:
         """Agents of ``group`` (an :class:`AgentGroup`) on duty in each open interval (zeros
         when the group works shifts)."""
         return self._plan(group.staffing)
+
+    def group_staffing_on(self, group, day: int) -> list[int]:
+        """:meth:`group_staffing` on simulated day ``day``: 0 where the day is closed."""
+        return self._on(day, self.group_staffing(group))
+
+    def _on(self, day: int, plan: list) -> list:
+        span = self.open_intervals_on(day)
+        if span == self.open_intervals:
+            return plan
+        k0 = self.open_intervals.start
+        return [n if k0 + i in span else 0 for i, n in enumerate(plan)]
 
     def _plan(self, s) -> list[int]:
         if s is None:
@@ -714,30 +779,37 @@ class Scenario:
         if self.patience.dist != "none" or self.shifts:
             return 0.0, None
         rates = self.open_rates_per_hour()
-        worst = self._backlog(rates, self.staffing_by_interval(), self.nominal_handle_s)
+        worst = self._backlog(rates, self.staffing_on, self.nominal_handle_s)
         if self.agent_groups:
             per_queue = []
             for c in self.contact_types:
                 groups = self.skill_holders(c.name)
                 staff = [sum(col) for col in zip(*(self.group_staffing(g) for g, _ in groups))]
                 handle = (c.handle_time.mean + c.wrapup_s) * min(skill.handle_factor for _, skill in groups)
-                per_queue.append(self._backlog([r * c.share for r in rates], staff, handle))
+                per_queue.append(self._backlog([r * c.share for r in rates], lambda day, staff=staff: self._on(day, staff), handle))
             total = sum(b for b, _ in per_queue)
             if total > worst[0]:
                 firsts = sorted(f for b, f in per_queue if f is not None)
                 worst = (total, firsts[0] if firsts else None)
         return worst
 
-    def _backlog(self, rates: list, staff: list, handle: float) -> tuple[float, str | None]:
+    def _backlog(self, rates: list, staff_on, handle: float) -> tuple[float, str | None]:
+        """The fluid bound of :meth:`overload_backlog`, day by day over the open intervals
+        of each day: ``rates`` per interval of ``open_intervals`` (weekday factor 1),
+        ``staff_on(day)`` the agents per interval that day."""
         hours = self.interval_s / 3600.0
         open_k = self.open_intervals
         backlog = worst = 0.0
         first = None
         for day in range(self.total_days):
-            if not self.is_open_day(day):
+            span = self.open_intervals_on(day)
+            if not span:
                 continue
             factor = self.arrivals.day_of_week[self.weekday(day)]
+            staff = staff_on(day)
             for j, (rate, n) in enumerate(zip(rates, staff)):
+                if open_k.start + j not in span:
+                    continue
                 arriving = rate * factor * hours
                 capacity = n * 3600.0 / handle * hours if handle > 0 else math.inf
                 if arriving > capacity and first is None:
@@ -748,13 +820,18 @@ class Scenario:
         return worst, first
 
     def expected_first_contacts(self) -> float:
-        """Expected first contacts in one replication (warm-up included)."""
+        """Expected first contacts in one replication (warm-up included), day by day: the
+        open rates over each day's own open intervals, the after-hours rate the rest."""
         hours = self.interval_s / 3600.0
-        open_volume = sum(self.open_rates_per_hour()) * hours
-        open_h = len(self.open_intervals) * hours
+        rates, k0 = self.open_rates_per_hour(), self.open_intervals.start
+        by_span: dict = {}  # a day's open intervals -> (volume at weekday factor 1, open hours)
         total = 0.0
         for day in range(self.total_days):
-            if self.is_open_day(day):
+            span = self.open_intervals_on(day)
+            if span:
+                if span not in by_span:
+                    by_span[span] = (sum(rates[span.start - k0: span.stop - k0]) * hours, len(span) * hours)
+                open_volume, open_h = by_span[span]
                 total += open_volume * self.arrivals.day_of_week[self.weekday(day)]
                 total += self.arrivals.after_hours_calls_per_hour * (24.0 - open_h)
             else:

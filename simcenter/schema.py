@@ -315,7 +315,8 @@ class OneOrList(Kind):
 
 
 class WeekdayTable(Kind):
-    """A table from weekday names ("mon" ... "sun") to values; missing days get ``fill``."""
+    """A table from weekday names ("mon" ... "sun") to values; missing days get ``fill``
+    (``None``: the day is not named, and is left out again when written back)."""
 
     def __init__(self, item: Kind, fill: Any):
         self.item, self.fill = item, fill
@@ -332,7 +333,7 @@ class WeekdayTable(Kind):
         return tuple(self.item.convert(value[d], f"{path}.{d}") if d in value else self.fill for d in WEEKDAYS)
 
     def plain(self, value: Any) -> Any:
-        return {d: v for d, v in zip(WEEKDAYS, value)}
+        return {d: self.item.plain(v) for d, v in zip(WEEKDAYS, value) if v is not None}  # a None fill: the day is not named
 
     def json(self) -> dict:
         return {

@@ -43,6 +43,7 @@ from .formulas import recovery_probabilities
 from .guard import WorkGuard  # noqa: F401 (the engine's side of the budget; its old home)
 from .fluid import fluid as fluid_queue, queues_peak, rates_week, staff_week
 from .router import policy_for
+from ..hours import longest_closure
 
 __all__ = ["Estimate", "estimate", "check", "duration_class", "WorkGuard", "machine_memory",
            "MAX_INTERVALS", "MAX_EXPECTED_CONTACTS", "MAX_CONTACT_BOUND", "MAX_WAITING", "MAX_IN_FLIGHT"]
@@ -308,6 +309,7 @@ def estimate(scenario) -> Estimate:
         again, end2 = fluid_queue(scenario, days, multiplier, handle, start_queue=end)
         growth = max(0.0, end2 - end)
         peak = max(peak, again.peak + growth * max(0, scenario.total_days / days - 2))
+    peak = max(peak, _after_closure_peak(scenario, days, multiplier, handle))
     if scenario.agent_groups:  # several queues: a queue its groups cannot keep up with piles up on its own
         peak = max(peak, queues_peak(scenario, days, multiplier, handle / max(scenario.nominal_handle_s, 1e-9)))
     next_day = 2.0 if scenario.calendar.after_hours == "next_day" else 1.0
@@ -328,8 +330,9 @@ def estimate(scenario) -> Estimate:
                 broken = max([c.noncompliance] + [o.noncompliance for o in scenario.promises.outages])
                 waiting = share * broken * min(horizon, _delay_s(c.promise_due) + _delay_s(scenario.promises.notice_delay))
             pending[f"contact_types[{i}].promise_due"] = waiting
-    if scenario.calendar.after_hours == "next_day":
-        pending["arrivals.after_hours_calls_per_hour"] = scenario.arrivals.after_hours_calls_per_hour * 24.0
+    if scenario.calendar.after_hours == "next_day":  # deferred through the longest closure (a day at least)
+        start, stop = longest_closure(scenario)
+        pending["arrivals.after_hours_calls_per_hour"] = scenario.arrivals.after_hours_calls_per_hour * max(24.0, (stop - start) / 3600.0)
     in_flight_field = max(pending, key=pending.get)
     in_flight = sum(pending.values())
     counters = len(COUNTERS)
@@ -350,6 +353,18 @@ def estimate(scenario) -> Estimate:
     driver, field = _driver(scenario, needs_worst, redials_worst)
     return Estimate(first, contacts, bound, intervals, reported, peak, in_flight, memory, reported * counters * 8.0, seconds, driver,
                     field, in_flight_field, starts, agent_days)
+
+
+def _after_closure_peak(scenario, days: int, multiplier: float, handle: float) -> float:
+    """The fluid's pile-up over ``days`` days from the start of the run's longest closure,
+    when that closure lies beyond the first ``days`` days the estimate models (holidays,
+    ``calendar.closed_dates``, break the weekly pattern): the callers deferred through it
+    (``after_hours = "next_day"``) come back at once. 0 otherwise."""
+    start, stop = longest_closure(scenario)
+    if stop <= days * 86_400.0:
+        return 0.0
+    first_day = max(0, min(int(start // 86_400.0), scenario.total_days - days))
+    return fluid_queue(scenario, days, multiplier, handle, first_day=first_day)[0].peak
 
 
 def _closed_share(scenario) -> float:

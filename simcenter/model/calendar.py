@@ -4,7 +4,8 @@ force in each interval.
 The clock runs in seconds from midnight of day 0, the first warm-up day. A day is cut into
 reporting intervals of ``simulation.interval_minutes``; interval ``k`` of the run covers
 ``[k * interval_s, (k + 1) * interval_s)``. An interval is *open* when it falls inside the
-opening hours of a day the center opens; with ``calendar.after_hours = "conceded"`` the
+opening hours of a day the center opens (that day's own hours, ``calendar.hours``; a
+holiday, ``calendar.closed_dates``, is closed all day: :mod:`simcenter.hours`); with ``calendar.after_hours = "conceded"`` the
 intervals of the concession window after closing are *conceded*: closed by contract, but
 staffed by the closing agents and serving callers. Arrival rates and staffing are constant
 within an interval, which is how planners specify them.
@@ -38,19 +39,17 @@ class Timeline:
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "Timeline":
         ipd = scenario.intervals_per_day
-        open_idx = scenario.open_intervals
-        first_open = open_idx.start
-        rates = scenario.open_rates_per_hour()
-        staff = scenario.staffing_by_interval()
+        first_open = scenario.open_intervals.start
         closed_rate = scenario.arrivals.after_hours_calls_per_hour / 3600.0
         is_open, rate, staffing = [], [], []
         for day in range(scenario.total_days):
-            open_day = scenario.is_open_day(day)
-            factor = scenario.arrivals.day_of_week[scenario.weekday(day)]
+            open_idx = scenario.open_intervals_on(day)  # empty on a closed day
+            if open_idx:
+                rates, staff = scenario.rates_on(day), scenario.staffing_on(day)
             for j in range(ipd):
-                if open_day and j in open_idx:
+                if j in open_idx:
                     is_open.append(True)
-                    rate.append(rates[j - first_open] * factor / 3600.0)
+                    rate.append(rates[j - first_open] / 3600.0)
                     staffing.append(staff[j - first_open])
                 else:
                     is_open.append(False)

@@ -14,7 +14,12 @@ the contact that made it.
 
 The adjusted Erlang staffing (:func:`simcenter.planning.staffing.adjusted_plan`) feeds this
 load to Erlang A; the work estimate (:mod:`simcenter.model.budget`) bounds a run with it.
-Queueing is left out: it is what the queue formulas add on top.
+Queueing is left out: it is what the queue formulas add on top. So is the calendar: the
+chain counts contacts per first contact whichever day they fall on (a repeat contact due
+while the center is closed follows ``calendar.after_hours`` in the engine; here it is
+counted as if it came when open), so opening hours, holidays and per-weekday plans
+(:mod:`simcenter.hours`) enter only through the rates and staffing the callers of this
+module apply it to.
 """
 
 from __future__ import annotations

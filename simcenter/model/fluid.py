@@ -20,19 +20,20 @@ import numpy as np
 __all__ = ["fluid", "queues_peak", "rates_week", "staff_week"]
 
 
-def staff_week(scenario, days: int, group=None) -> np.ndarray:
-    """Expected agents on duty per interval of the first ``days`` days (shifts with
-    shrinkage in expectation; the workforce model at most its present headcount); of one
-    agent ``group`` only, if given."""
+def staff_week(scenario, days: int, group=None, first_day: int = 0) -> np.ndarray:
+    """Expected agents on duty per interval of ``days`` days from ``first_day`` (each day's
+    own plan; shifts with shrinkage in expectation, none starting on a holiday; the
+    workforce model at most its present headcount); of one agent ``group`` only, if given."""
     ipd = scenario.intervals_per_day
     n = days * ipd
     shifts = scenario.shifts if group is None else [s for s in scenario.shifts if s.group == group.name]
     if group is not None and group.staffing is not None or group is None and not shifts:
         staff = np.zeros(n)
-        plan = np.asarray(scenario.staffing_by_interval() if group is None else scenario.group_staffing(group), dtype=float)
+        k0, k1 = scenario.open_intervals.start, scenario.open_intervals.stop
         for d in range(days):
-            if scenario.is_open_day(d):
-                staff[d * ipd + scenario.open_intervals.start: d * ipd + scenario.open_intervals.stop] = plan
+            day = first_day + d
+            if scenario.is_open_day(day):  # each day's plan (its weekday's), zero outside its hours
+                staff[d * ipd + k0: d * ipd + k1] = scenario.staffing_on(day) if group is None else scenario.group_staffing_on(group, day)
     else:
         staff = np.zeros(n + 2 * ipd)
         width = scenario.interval_s
@@ -40,7 +41,9 @@ def staff_week(scenario, days: int, group=None) -> np.ndarray:
         from ..scenario import WEEKDAYS
 
         for d in range(days):
-            weekday = WEEKDAYS[scenario.weekday(d)]
+            if scenario.is_holiday(first_day + d):
+                continue  # no shift starts on a closed date
+            weekday = WEEKDAYS[scenario.weekday(first_day + d)]
             for shift in shifts:
                 if weekday not in shift.days:
                     continue
@@ -59,17 +62,20 @@ def staff_week(scenario, days: int, group=None) -> np.ndarray:
     return staff
 
 
-def rates_week(scenario, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """First-contact rate (per hour) and whether open, per interval of the first ``days`` days."""
+def rates_week(scenario, days: int, first_day: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """First-contact rate (per hour) and whether open, per interval of ``days`` days from
+    ``first_day``, each day with its own hours (:meth:`simcenter.Scenario.open_intervals_on`)."""
     ipd = scenario.intervals_per_day
     rate = np.full(days * ipd, scenario.arrivals.after_hours_calls_per_hour, dtype=float)
     is_open = np.zeros(days * ipd, dtype=bool)
     open_rates = np.asarray(scenario.open_rates_per_hour(), dtype=float)
-    k0, k1 = scenario.open_intervals.start, scenario.open_intervals.stop
+    k0 = scenario.open_intervals.start
     for d in range(days):
-        if scenario.is_open_day(d):
-            rate[d * ipd + k0: d * ipd + k1] = open_rates * scenario.arrivals.day_of_week[scenario.weekday(d)]
-            is_open[d * ipd + k0: d * ipd + k1] = True
+        span = scenario.open_intervals_on(first_day + d)
+        if span:
+            factor = scenario.arrivals.day_of_week[scenario.weekday(first_day + d)]
+            rate[d * ipd + span.start: d * ipd + span.stop] = open_rates[span.start - k0: span.stop - k0] * factor
+            is_open[d * ipd + span.start: d * ipd + span.stop] = True
     return rate, is_open
 
 
@@ -82,13 +88,14 @@ class _Fluid:
     first_overload: int | None  # interval (within the day) of the first overload
 
 
-def fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0, staff=None) -> tuple[_Fluid, float]:
-    """The queue as a fluid over ``days`` days: arrivals at the first-contact rate times
-    ``multiplier``, service at agents (``staff`` per interval, or the plan's) / handling
-    time, abandonment at waiting / patience. Returns the summary and the queue left at the
-    end."""
-    rate, is_open = rates_week(scenario, days)
-    staff = staff_week(scenario, days) if staff is None else staff
+def fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0, staff=None,
+          first_day: int = 0) -> tuple[_Fluid, float]:
+    """The queue as a fluid over ``days`` days (from ``first_day``): arrivals at the
+    first-contact rate times ``multiplier``, service at agents (``staff`` per interval, or
+    the plan's) / handling time, abandonment at waiting / patience. Returns the summary and
+    the queue left at the end."""
+    rate, is_open = rates_week(scenario, days, first_day)
+    staff = staff_week(scenario, days, first_day=first_day) if staff is None else staff
     dt = scenario.interval_s
     p = scenario.patience
     theta = math.inf if p.dist == "none" else p.mean_s

@@ -3,7 +3,8 @@
 A planner gives staffing either per interval (``agents.staffing``, already in the calendar:
 :meth:`simcenter.model.calendar.Timeline.staffing_changes`) or as ``[[shifts]]``: a shift
 starts at a clock time on some weekdays, lasts ``length_h`` hours, has breaks, and a
-headcount scaled by ``agents.scale``. With ``agents.shrinkage`` (and no workforce roster,
+headcount scaled by ``agents.scale``; no shift starts on a holiday (``calendar.closed_dates``).
+With ``agents.shrinkage`` (and no workforce roster,
 which models absence itself), each shift-day's present agents are drawn binomially from the
 scheduled ones. In a concession window after closing (``calendar.after_hours =
 "conceded"``), the agents on duty at closing are kept on until the window ends.
@@ -45,6 +46,8 @@ def plan_changes(scenario, timeline, seed: int, replication: int, roster: bool =
         deltas[t] = deltas.get(t, 0) + n
 
     for day in range(sc.total_days):
+        if sc.is_holiday(day):
+            continue  # closed dates: nobody is scheduled (a shift from the day before may run on)
         weekday = WEEKDAYS[sc.weekday(day)]
         for shift in shifts:
             if weekday not in shift.days or shift.headcount == 0 or sc.agents.scale == 0.0:

@@ -33,8 +33,7 @@ def ratio(num, den):
 
 
 def _always_open(s) -> bool:
-    cal = s.calendar
-    return cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7
+    return s.always_open
 
 
 #: Mechanism group -> (when its metrics are shown, in words; whether a scenario uses it).

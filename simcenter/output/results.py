@@ -193,10 +193,10 @@ class Results:
         profile MSER-5 would mistake for a start-up)."""
         if self.scenario.simulation.days >= 20:
             return self.warmup_suggestion(metric, "day")
-        cal = self.scenario.calendar
-        if cal.open == "00:00" and cal.close == "24:00" and len(cal.weekdays) == 7 and self.scenario.arrivals.profile is None \
-                and not isinstance(self.scenario.arrivals.calls_per_hour, tuple) and self.scenario.agents.staffing is not None \
-                and not isinstance(self.scenario.agents.staffing, tuple):
+        s = self.scenario
+        if s.always_open and s.arrivals.profile is None and not isinstance(s.arrivals.calls_per_hour, tuple) \
+                and s.agents.staffing is not None and not isinstance(s.agents.staffing, tuple) \
+                and all(v is None for v in s.agents.staffing_by_weekday or ()):
             report = self.warmup_suggestion(metric, "interval")
             return report if report["observations"] >= 100 else None
         return None

@@ -68,7 +68,8 @@ def components(scenario: Scenario) -> list[list[int]]:
 
 
 def _queue_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Per queue: first-contact rate (contacts/hour, mean over the open hours) and handling time (s)."""
+    """Per queue: first-contact rate (contacts/hour, mean over the open intervals of the
+    widest day, each at its mean over the days it is open) and handling time (s)."""
     total = float(np.mean(first_contact_rates(scenario)))
     rates = np.array([total * c.share for c in scenario.contact_types])
     handle = np.array([c.handle_time.mean + c.wrapup_s for c in scenario.contact_types])

@@ -32,9 +32,13 @@ ways side by side.
     on one side of the target (or a maximum is reached, then the mean decides).
 
 :func:`staff` runs the three, then simulates each plan with common random numbers and
-reports the service level each achieves per interval. Plans cover the open intervals of a
-day and apply to every open day; rates are averaged over the reported open days (weekday
-factors included).
+reports the service level each achieves per interval. Plans cover the open intervals of the
+widest day (``calendar.open`` to ``calendar.close``) and apply to every open day, in place
+of ``agents.staffing`` and ``agents.staffing_by_weekday``: one plan for all open days, not
+one per weekday. Each interval's rate is averaged over the reported days on which that
+interval is open (weekday factors included; a Friday closing at 13:00 leaves the afternoon
+intervals to the other days, a holiday counts for none), and so are the measured loads and
+service levels; an interval no reported day opens gets no agents.
 """
 
 from __future__ import annotations
@@ -101,14 +105,23 @@ def _reported_open_days(scenario: Scenario) -> list[int]:
     return [d for d in range(first, scenario.total_days) if scenario.is_open_day(d)]
 
 
+def _open_days_by_interval(scenario: Scenario) -> list[list[int]]:
+    """Per open interval of the widest day: the reported days on which it is open."""
+    days = _reported_open_days(scenario)
+    spans = {d: scenario.open_intervals_on(d) for d in days}
+    return [[d for d in days if j in spans[d]] for j in scenario.open_intervals]
+
+
 def first_contact_rates(scenario: Scenario) -> np.ndarray:
-    """First-contact arrival rate (contacts/hour) per open interval of the day, averaged
-    over the reported open days (weekday factors included)."""
+    """First-contact arrival rate (contacts/hour) per open interval of the widest day,
+    averaged over the reported days on which the interval is open (weekday factors
+    included); 0 for an interval no reported day opens."""
     days = _reported_open_days(scenario)
     if not days:
         raise SimcenterError("the scenario has no open day after the warm-up to staff")
-    factor = float(np.mean([scenario.arrivals.day_of_week[scenario.weekday(d)] for d in days]))
-    return np.asarray(scenario.open_rates_per_hour(), dtype=float) * factor
+    factors = [float(np.mean([scenario.arrivals.day_of_week[scenario.weekday(d)] for d in on])) if on else 0.0
+               for on in _open_days_by_interval(scenario)]
+    return np.asarray(scenario.open_rates_per_hour(), dtype=float) * np.asarray(factors)
 
 
 def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target: Target) -> int:
@@ -155,16 +168,25 @@ def adjusted_plan(scenario: Scenario, target: Target, max_iterations: int = 100)
 
 
 def _with_plan(scenario: Scenario, plan) -> Scenario:
+    """The scenario with ``plan`` (agents per open interval) on every open day."""
     plan = [int(v) for v in plan]
     staffing = plan[0] if len(set(plan)) == 1 else plan
+    if scenario.agents.staffing_by_weekday is not None:  # the plan replaces every weekday's
+        data = scenario.to_dict()
+        del data["agents"]["staffing_by_weekday"]
+        scenario = Scenario.from_dict(data)
     return scenario.replace({"shifts": [], "agents.staffing": staffing, "agents.scale": 1.0})
 
 
 def _per_interval(scenario: Scenario, counters: dict, names: tuple) -> dict:
-    """Each counter summed over the reported open days, per open interval of the day."""
+    """Each counter summed over the reported days on which the interval is open, per open
+    interval of the widest day."""
     ipd, open_idx = scenario.intervals_per_day, scenario.open_intervals
     days = _reported_open_days(scenario)
     rows = np.array([d * ipd + j for d in days for j in open_idx]).reshape(len(days), len(open_idx))
+    closed = np.array([[j not in scenario.open_intervals_on(d) for j in open_idx] for d in days]).reshape(rows.shape)
+    if closed.any():  # days with shorter hours: their closed intervals (close-out) are left out
+        return {name: np.where(closed, 0.0, np.asarray(counters[name], dtype=float)[rows]).sum(axis=0) for name in names}
     return {name: np.asarray(counters[name], dtype=float)[rows].sum(axis=0) for name in names}
 
 
@@ -204,8 +226,8 @@ def _offered_load(scenario: Scenario, runs: list[dict]) -> tuple[np.ndarray, np.
     """Offered load per open interval (Erlangs): the time-average number of busy agents
     plus the work the abandoning callers would have brought, averaged over replications;
     and the mean handling time of the interval's answered contacts."""
-    days = len(_reported_open_days(scenario))
-    span = days * scenario.interval_s
+    days = np.array([len(on) for on in _open_days_by_interval(scenario)], dtype=float)
+    span = np.maximum(days, 1.0) * scenario.interval_s  # the time the interval is open over the reported days
     busy = np.mean([r["busy_s"] for r in runs], axis=0)
     handle = metric("aht_s", {k: np.sum([r[k] for r in runs], axis=0) for k in ("handle_s", "answered")})
     handle = np.where(np.isnan(handle), scenario.nominal_handle_s, handle)
@@ -407,8 +429,9 @@ def staff(
     Returns a table with one row per open interval (``interval``, first-contact
     ``calls_per_hour``, and for each method ``erlang``, ``adjusted``, ``simulated``:
     its agents and the service level it achieves, ``sl_erlang`` ...) and a dict with
-    the summary per method: agent hours per day, service level over the day, and for the
-    simulation method the iterations and whether they settled.
+    the summary per method: agent hours per open day (averaged over the reported open
+    days, each with its own hours), service level over the day, and for the simulation
+    method the iterations and whether they settled.
     """
     seed = scenario.simulation.seed if seed is None else seed
     plans = {"erlang": erlang_plan(scenario, target), "adjusted": adjusted_plan(scenario, target)}
@@ -420,6 +443,8 @@ def staff(
     })
     summary = {}
     hours = scenario.interval_s / 3600.0
+    open_on = [len(on) for on in _open_days_by_interval(scenario)]
+    n_days = len(_reported_open_days(scenario))
     for name, plan in plans.items():
         runs = _simulate_plan(scenario, plan, replications, seed)
         evaluated = _plan_table(scenario, plan, runs)
@@ -427,7 +452,8 @@ def staff(
         table[f"sl_{name}"] = evaluated["service_level"]
         day_sl = np.array([metric("service_level", {k: v.sum() for k, v in r.items()}) for r in runs])
         mean, low, high = confidence_interval(day_sl)
-        summary[name] = {"agent_hours_per_day": float(sum(plan) * hours), "service_level": float(mean),
+        per_day = sum(plan) * hours if min(open_on) == n_days else sum(n * k for n, k in zip(plan, open_on)) * hours / n_days
+        summary[name] = {"agent_hours_per_day": float(per_day), "service_level": float(mean),
                          "ci_low": float(low), "ci_high": float(high)}
     table["offered_load"] = evaluated["offered_load"]
     table = table[list(STAFF_TABLE_FILE.csv_header)]

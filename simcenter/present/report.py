@@ -267,7 +267,8 @@ def required_agents_table(r: SavedResults, target: float = 0.8) -> pd.DataFrame:
     table = _required(r.summary, staffing, target, keep=(staffing, noncompliance), parameters=r.parameters)
     goal = Target(target, r.scenario.service_level.target_s)
     rows = []
-    plan = r.scenario.staffing_by_interval()
+    sc = r.scenario  # the base plan, and each weekday's (agents.staffing_by_weekday)
+    plan = sc.staffing_by_interval() + [n for day in range(min(7, sc.total_days)) for n in sc.staffing_on(day)]
     for row in table.to_dict("records"):
         s = r.scenario.replace({noncompliance: float(row[noncompliance])})
         found = row[staffing]
