@@ -192,9 +192,19 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
         base_w = max(common, key=lambda w: (common[w], -w))
         dates = common[base_w]
         out.put("staffing", plans[base_w], f"{plan_note}; {WEEKDAYS[base_w]}'s plan, n = {dates} date{'s' if dates != 1 else ''}")
-        others = {WEEKDAYS[w]: p for w, p in plans.items() if p != plans[base_w]}
+        base = plans[base_w]
+        lo = demand.open_span[0]
+
+        def differs(w: int) -> bool:  # by more than rounding, within the weekday's own hours
+            h = demand.hours[w]
+            return any(abs(plans[w][j - lo] - base[j - lo]) > 1 for j in range(h[0], h[1]))
+
+        others = {WEEKDAYS[w]: p for w, p in plans.items() if w != base_w and differs(w)}
         if others and "agents.staffing_by_weekday" in fields:
-            out.put("staffing_by_weekday", others, "weekdays whose plan differs")
+            out.section("agents.staffing_by_weekday", comment="weekdays whose plan differs by more than one agent somewhere "
+                        "in their hours; the others work the plan above")
+            for wd, plan in others.items():
+                out.put(wd, plan)
         elif others:
             assumed.append("weekday staffing plans differ, and this scenario format has one plan: the most common weekday's")
     out.section("service_level")

@@ -18,7 +18,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..schema import WEEKDAYS
 
 __all__ = ["log_frame_from_trace", "default_start", "REACHED"]
 
@@ -35,7 +34,7 @@ def default_start(scenario) -> dt.date:
     start = getattr(scenario.calendar, "start_date", None)
     if start:
         return dt.date.fromisoformat(start)
-    shift = (WEEKDAYS.index(scenario.calendar.start_weekday) - BASE_DATE.weekday()) % 7
+    shift = (scenario.weekday(0) - BASE_DATE.weekday()) % 7
     return BASE_DATE + dt.timedelta(days=shift)
 
 
