@@ -221,6 +221,16 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
         h = Z95 * math.sqrt(p * (1 - p) / max(inside, 1))
         shares[name] = (p, max(0.0, p - h), min(1.0, p + h), k)
     del share_n
+    if len(type_names) > 1:
+        # do the types share one intraday profile? (the scenario holds one, their mix)
+        table = np.array([np.bincount(j[is_first][in_mask & (tc == i)] - span[0], minlength=span[1] - span[0])
+                          for i in range(len(type_names))], float)
+        table = table[:, table.sum(axis=0) > 0]
+        if table.shape[1] > 1 and (table.sum(axis=1) > 0).all():
+            p_types = float(stats.chi2_contingency(table)[1])
+            if p_types < 0.001:
+                warnings.append(f"the contact types arrive with different intraday profiles (chi-square p = {p_types:.2g}); "
+                                "the scenario has one profile, their mix, so each type's share varies less over the day than seen")
     return DemandFit(interval_minutes, first_day, n_days, span, hours, closed, open_dates, calls, calls * math.exp(-rel),
                      calls * math.exp(rel), profile, np.maximum(profile - half, 0), profile + half, factors, dow_p, phi, disp_p,
                      n_first, outside, counts, mu, shares, warnings, inside, early if 0 < early < n_days else 0)

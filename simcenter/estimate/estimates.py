@@ -46,6 +46,8 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
         "arrivals.calls_per_day", "Poisson maximum likelihood; interval widened by the dispersion where above 1")
     for name, (p, lo, hi, n) in demand.shares.items():
         add("arrivals", "share of first contacts", p, lo, hi, "fraction", n, "", f"contact_types.{name}.share", ctype=name)
+        add("arrivals", "first contacts per open day", demand.calls_per_day * p, demand.calls_low * lo, demand.calls_high * hi,
+            "contacts/day", n, note="calls per day x share", ctype=name)
     for i, (p, lo, hi) in enumerate(zip(demand.profile, demand.profile_low, demand.profile_high)):
         k = demand.open_span[0] + i
         add("arrivals", f"profile {clock(k * m)}", p, lo, hi, "share of the day", int(demand.counts[:, k].sum()), "",
