@@ -56,6 +56,8 @@ __all__ = [
     "read_toml",
     "show_value",
     "toml_string",
+    "toml_value",
+    "toml_key",
     "WEEKDAYS",
 ]
 
@@ -585,7 +587,8 @@ def read_toml(path: str | Path, what: str) -> dict:
 # TOML output (the standard library reads TOML but does not write it)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any, floats=repr) -> str:
+    """One value as TOML (inline tables for dictionaries); ``floats`` writes a float."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -593,14 +596,17 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"cannot write {value!r} to TOML")
-        return repr(value)
+        return floats(value)
     if isinstance(value, str):
         return toml_string(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v, floats) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v, floats)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+_toml_value = toml_value
 
 
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
@@ -631,8 +637,12 @@ def toml_string(text: str) -> str:
     return "".join(out)
 
 
-def _toml_key(key: str) -> str:
+def toml_key(key: str) -> str:
+    """A TOML key, quoted where it is not a bare key."""
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
+
+
+_toml_key = toml_key
 
 
 def dumps_toml(data: dict) -> str:

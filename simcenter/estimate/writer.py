@@ -34,27 +34,20 @@ from __future__ import annotations
 
 import math
 
+from ..schema import toml_key, toml_value
+
 __all__ = ["ScenarioText", "value_text"]
 
 
-def value_text(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if v == int(v) and abs(v) < 1e15:
-            return f"{v:.1f}"
-        return repr(float(f"{v:.6g}"))
-    if isinstance(v, str):
-        from ..schema import toml_string
+def _float(x: float) -> str:
+    if x == int(x) and abs(x) < 1e15:
+        return f"{x:.1f}"
+    return repr(float(f"{x:.6g}"))
 
-        return toml_string(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(value_text(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {value_text(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {v!r} as TOML")  # pragma: no cover
+
+def value_text(v) -> str:
+    """A value as TOML, floats to six significant digits (a fitted number carries no more)."""
+    return toml_value(v, _float)
 
 
 def _comment(text: str | None) -> str:
@@ -69,7 +62,7 @@ class ScenarioText:
         self.lines.append("")
 
     def top(self, key: str, value, comment: str | None = None) -> None:
-        self.lines.append(f"{key} = {value_text(value)}{_comment(comment)}")
+        self.lines.append(f"{toml_key(key)} = {value_text(value)}{_comment(comment)}")
 
     def section(self, name: str, array: bool = False, comment: str | None = None) -> None:
         self.lines.append("")
@@ -87,9 +80,9 @@ class ScenarioText:
                 self.note(comment)
             items = [value_text(x) for x in value]
             rows = [", ".join(items[i:i + 12]) for i in range(0, len(items), 12)]
-            self.lines.append(f"{key} = [" + (",\n" + " " * (len(key) + 4)).join(rows) + "]")
+            self.lines.append(f"{toml_key(key)} = [" + (",\n" + " " * (len(key) + 4)).join(rows) + "]")
             return
-        self.lines.append(f"{key} = {text}{_comment(comment)}")
+        self.lines.append(f"{toml_key(key)} = {text}{_comment(comment)}")
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
