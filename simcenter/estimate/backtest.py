@@ -137,7 +137,9 @@ def run_backtest(fit, replications: int, seed: int, progress=None) -> pd.DataFra
                 continue
             mean, sd = float(col.mean()), float(col.std(ddof=1))
             half = t * sd * math.sqrt(1 + 1 / col.size)
-            lo, hi = mean - half, mean + half
+            lo, hi = max(mean - half, 0.0), mean + half  # no statistic here is negative
+            if unit == "fraction":
+                hi = min(hi, 1.0)
             rows.append((name, f"{k * m // 60:02d}:{k * m % 60:02d}", obs, mean, lo, hi, bool(lo <= obs <= hi), unit))
     out = pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
     out["inside"] = out["inside"].astype("boolean")  # <NA> where the data do not hold the statistic

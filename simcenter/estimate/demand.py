@@ -36,10 +36,15 @@ from scipy import stats
 from ..schema import WEEKDAYS
 from .families import Z95
 
-__all__ = ["DemandFit", "fit_demand", "EPOCH_WEEKDAY", "date_of"]
+__all__ = ["DemandFit", "fit_demand", "EPOCH_WEEKDAY", "date_of", "pvalue"]
 
 #: 1970-01-01, day 0 of the log's clock, was a Thursday.
 EPOCH_WEEKDAY = 3
+
+
+def pvalue(p: float) -> str:
+    """A p-value as people read one: ``< 0.001`` below it, three decimals above."""
+    return "n/a" if p != p else ("< 0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def date_of(day: int) -> str:
@@ -164,12 +169,18 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     if not open_days:
         raise ValueError("no weekday has contacts on most of its dates; the log is too sparse to find opening hours")
     span = (min(h[0] for h in open_days), max(h[1] for h in open_days))
+    unseen = [w for w in range(7) if not (weekday == w).any()]
+    for w in unseen:  # a weekday the log does not hold: open as the widest day, factor 1 (said below)
+        hours[w] = span
     mask = np.zeros_like(counts, bool)
     for dd in range(n_days):
         h = hours.get(int(weekday[dd]))
         if open_dates[dd] and h:
             mask[dd, h[0]:h[1]] = True
     warnings = []
+    if unseen:
+        warnings.append(f"the data hold no {', '.join(WEEKDAYS[w] for w in unseen)}: the scenario opens "
+                        f"{'them' if len(unseen) > 1 else 'it'} like the widest day seen, with a weekday factor of 1; check")
     closed = [date_of(first_day + dd) for dd in range(n_days) if hours.get(int(weekday[dd])) and not open_dates[dd]]
     n_first = int(counts.sum())
     outside = n_first - int((counts * mask).sum())
@@ -191,7 +202,7 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     phi = x2 / df
     disp_p = float(stats.chi2.sf(x2, df))
     if disp_p < 0.001 and phi > 1.1:
-        warnings.append(f"first contacts vary more than a Poisson stream's (dispersion {phi:.2f}, p = {disp_p:.2g}): days "
+        warnings.append(f"first contacts vary more than a Poisson stream's (dispersion {phi:.2f}, p {pvalue(disp_p)}): days "
                         "differ more than the model's days do, so simulated intervals will be too narrow")
     dow_p = math.nan
     use_dow = False
@@ -229,7 +240,7 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
         if table.shape[1] > 1 and (table.sum(axis=1) > 0).all():
             p_types = float(stats.chi2_contingency(table)[1])
             if p_types < 0.001:
-                warnings.append(f"the contact types arrive with different intraday profiles (chi-square p = {p_types:.2g}); "
+                warnings.append(f"the contact types arrive with different intraday profiles (chi-square p {pvalue(p_types)}); "
                                 "the scenario has one profile, their mix, so each type's share varies less over the day than seen")
     return DemandFit(interval_minutes, first_day, n_days, span, hours, closed, open_dates, calls, calls * math.exp(-rel),
                      calls * math.exp(rel), profile, np.maximum(profile - half, 0), profile + half, factors, dow_p, phi, disp_p,

@@ -1,7 +1,7 @@
 """The estimates table: every estimate of a fit, one row each, as a DataFrame.
 
 Columns (:data:`simcenter.estimate.fitting.ESTIMATE_COLUMNS`): ``section`` (arrivals,
-calendar, handling, patience, redials, repeats, service), ``quantity``,
+calendar, handling, patience, redials, repeats, staffing, service), ``quantity``,
 ``contact_type`` (empty for all types), ``estimate``, ``low`` and ``high`` (its 95%
 interval, NaN where none), ``unit``, ``n`` (the observations it rests on), ``fit`` (a
 fit statistic: AIC, Kolmogorov-Smirnov distance, dispersion), ``scenario_key`` (the
@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..schema import WEEKDAYS
 from .behaviour import MIN_REPEATS, Behaviour
-from .demand import DemandFit, clock
+from .demand import DemandFit, clock, pvalue
 from .families import choose, fit_durations
 from .history import FIRST, REDIAL, REPEAT, Histories
 from .logs import ContactLog
@@ -27,7 +27,8 @@ __all__ = ["estimates_table"]
 NAN = math.nan
 
 
-def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, options: dict) -> pd.DataFrame:
+def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, options: dict,
+                    staffing=None) -> pd.DataFrame:
     from .fitting import ESTIMATE_COLUMNS
 
     rows = []
@@ -42,7 +43,7 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
     for k, label in ((FIRST, "first contacts"), (REDIAL, "redials"), (REPEAT, "repeat contacts")):
         add("arrivals", label, kinds[k], n=len(log), unit="contacts", note="by customer history")
     add("arrivals", "first contacts per open day", demand.calls_per_day, demand.calls_low, demand.calls_high, "contacts/day",
-        demand.n_used, f"dispersion {demand.dispersion:.3f} (p = {demand.dispersion_p:.3g})",
+        demand.n_used, f"dispersion {demand.dispersion:.3f} (p {pvalue(demand.dispersion_p)})",
         "arrivals.calls_per_day", "Poisson maximum likelihood; interval widened by the dispersion where above 1")
     for name, (p, lo, hi, n) in demand.shares.items():
         add("arrivals", "share of first contacts", p, lo, hi, "fraction", n, "", f"contact_types.{name}.share", ctype=name)
@@ -55,7 +56,7 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
     for w, f in enumerate(demand.day_of_week):
         if demand.hours.get(w):
             add("arrivals", f"day-of-week factor {WEEKDAYS[w]}", f, unit="factor", n=int(sum(demand.open_dates[d] for d in range(demand.days) if demand.weekday_of(d) == w)),
-                fit=f"test of weekday factors p = {demand.dow_p:.3g}", key="arrivals.day_of_week",
+                fit=f"test of weekday factors: p {pvalue(demand.dow_p)}", key="arrivals.day_of_week",
                 note="kept" if f != 1.0 or math.isnan(demand.dow_p) or demand.dow_p < 0.01 else "not significant: 1")
     for w in range(7):
         h = demand.hours.get(w)
@@ -100,7 +101,8 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
         add("patience", "Kaplan-Meier median", median, unit="s", n=pat.n,
             note="not reached: fewer than half abandon within the longest wait" if math.isnan(median) else "", ctype=ctype)
     if not math.isnan(beh.patience_p):
-        add("patience", "test of equal patience across types", beh.patience_p, unit="p-value", note="below 0.01: one per type")
+        add("patience", "test of equal patience across types", beh.patience_p, unit="p-value",
+            note="one patience per type where this is below 0.01")
     for label, red, ctype in [("all", beh.redial, "")] + [(t.name, t.redial, t.name) for t in beh.types if len(beh.types) > 1]:
         add("redials", f"redial probability within {options['redial_window_min']:g} min", red.prob, red.low, red.high, "probability",
             red.n, "Kaplan-Meier, censored by the log's end", "patience.redial_prob" if not ctype else "", ctype=ctype)
@@ -112,12 +114,33 @@ def estimates_table(log: ContactLog, hist: Histories, demand: DemandFit, beh: Be
             rep.low, rep.high, "probability", rep.n, "Kaplan-Meier, censored by the log's end",
             f"contact_types.{ctype}.noncompliance" if ctype else "", "= promise_prob x noncompliance x return_prob", ctype)
     add("repeats", "repeat probability after an answered repeat", beh.repeat_again.prob, beh.repeat_again.low, beh.repeat_again.high,
-        "probability", beh.repeat_again.n, key="recovery.base", note="1 - this / the above = the recovery chance")
+        "probability", beh.repeat_again.n, key="recovery.base",
+        note="where below the above: 1 - this / the above is the recovery chance; else not identified")
+    for t in beh.types:
+        d = t.repeat.delays
+        if d.size:
+            add("repeats", "delay to a repeat: shortest", float(d.min()) / 3600, unit="h", n=d.size,
+                key=f"contact_types.{t.name}.promise_due", note="shifted-exponential fit: the shift", ctype=t.name)
+            add("repeats", "delay to a repeat: mean", float(d.mean()) / 3600, unit="h", n=d.size, ctype=t.name)
+    if beh.repeat_patience is not None and beh.patience is not None:
+        r = beh.repeat_patience.fits[0]
+        add("patience", "repeat callers' patience, censored ML, exponential: mean", r.mean, r.mean_low, r.mean_high, "s", r.n,
+            key="customers.patience_anger_factor", note=f"{r.events:,} abandoned; first callers' / this - 1 = the factor")
     if beh.repeat_delays.size:
         d = beh.repeat_delays
         add("repeats", "delay to a repeat: mean", float(d.mean()) / 3600, unit="h", n=d.size)
-        add("repeats", "delay to a repeat: shortest", float(d.min()) / 3600, unit="h", n=d.size, key="promise_due",
-            note="shifted-exponential fit: the shift")
+        add("repeats", "delay to a repeat: shortest", float(d.min()) / 3600, unit="h", n=d.size,
+            note="all types together")
+    if staffing is not None:
+        from .scenario_fit import weekday_plans
+
+        lo = demand.open_span[0]
+        for w, plan in weekday_plans(staffing, demand).items():
+            dates = int(sum(demand.open_dates[d] and demand.weekday_of(d) == w for d in range(demand.days)))
+            for i, agents in enumerate(plan):
+                if agents:
+                    add("staffing", f"agents on duty {WEEKDAYS[w]} {clock((lo + i) * m)}", agents, unit="agents", n=dates,
+                        key="agents.staffing", note="seen handling contacts; mean over dates, rounded")
     served = inbound & log.answered
     n_in = int(inbound.sum())
     add("service", "answered", served.sum() / max(n_in, 1), unit="fraction", n=n_in)

@@ -204,7 +204,7 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
         warnings.append(f"{beh.callbacks:,} callback rows are left out of arrivals and patience (their agents' time is counted)")
     from .estimates import estimates_table
 
-    est = estimates_table(log, hist, demand, beh, options)
+    est = estimates_table(log, hist, demand, beh, options, on)
     return Fit(scenario, text, est, assumed, warnings, label, log, hist, demand, beh, on, None, options)
 
 

@@ -40,7 +40,8 @@ INTERVAL_COLUMNS = {
     "abandoned": ("contacts abandoned (answered + abandoned <= offered)", True),
     "answered_within_target": ("contacts answered within the service-level target (<= answered); optional", False),
     "aht_s": ("average handling time of the answered contacts, seconds (talk and wrap-up)", True),
-    "agents": ("agents staffed in the interval (may be fractional: an average); optional", False),
+    "agents": ("agents staffed in the interval (may be fractional: an average): each queue's own agents, or the center's "
+               "repeated on every queue's row (taken once where all rows of an interval hold the same number)", True),
 }
 _EMPTY = np.array([])
 
@@ -165,7 +166,7 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
         types.append(TypeFit(q, [h], h, 0, _EMPTY, None, None, Sequel(0, math.nan, math.nan, math.nan, _EMPTY),
                              Sequel(0, math.nan, math.nan, math.nan, _EMPTY), None))
     say("patience from abandonment (Erlang A)")
-    pooled = None
+    pooled, why = None, "fewer than 10 abandonments: patience cannot be estimated, callers never abandon"
     if "agents" in rep.columns:
         aht_all = float((rep["aht"].fillna(0) * rep["answered"]).sum() / max(rep["answered"].sum(), 1))
         d = (rep["start"] // 86_400).astype(np.int64) - demand.first_day
@@ -173,6 +174,9 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
         cells = rep.assign(d=d, k=k).groupby(["d", "k"])[["offered", "abandoned", "agents"]].sum().reset_index()
         cells["expected"] = demand.expected[cells["d"].to_numpy(), cells["k"].to_numpy()]
         found = _patience_by_abandonment(cells, aht_all, width)
+        if found is not None and not math.isfinite(found[0]):
+            why = ("no mean patience from 1 s to 11 days makes Erlang A abandon as many callers as the report: check the "
+                   "agents column (the center's agents, or each queue's?); callers never abandon in this scenario")
         if found is not None and math.isfinite(found[0]):
             th, lo, hi = found
             f = FamilyFit("exponential", int(rep["offered"].sum()), int(rep["abandoned"].sum()), th,
@@ -188,7 +192,11 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
         agents = rep["agents"].fillna(0).to_numpy()
         # one agents figure per interval: the report repeats it per queue, or splits it
         frame = pd.DataFrame({"d": day, "j": j, "a": agents, "q": rep["queue"].to_numpy()})
-        per = frame.groupby(["d", "j", "q"])["a"].sum().groupby(level=[0, 1]).sum() if len(names) > 1 else frame.groupby(["d", "j"])["a"].sum()
+        by_queue = frame.groupby(["d", "j", "q"])["a"].sum()
+        g = by_queue.groupby(level=[0, 1])
+        # the center's agents repeated on each queue's row: taken once; each queue's own: summed
+        same = (g.nunique() == 1) & (g.size() > 1)
+        per = g.sum().where(~same, g.first())
         for (d, k), a in per.items():
             if 0 <= d < demand.days:
                 on[d, k] = a
@@ -202,7 +210,11 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
     say("writing the scenario")
     text, assumed = build_scenario(name=name, source=label, demand=demand, beh=beh, plans=plans, plan_note=note,
                                    target_s=options["target_s"], seed=seed, spread=None, has_case=False, case_share={},
-                                   has_wrapup=False, options=options, fields=_scenario_fields())
+                                   has_wrapup=False, options=options, fields=_scenario_fields(), report=True, no_patience=why)
+    if pooled is None:
+        warnings_extra = [why]
+    else:
+        warnings_extra = []
     assumed = ["redials and repeat contacts: an interval report does not show customers, so every offered contact is a first contact",
                "handling time: exponential with the report's mean (a report of averages does not show the spread)",
                "patience: exponential, its mean chosen so that Erlang A abandons as many callers as the report shows", *assumed]
@@ -221,4 +233,5 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
     from .fitting import ESTIMATE_COLUMNS
 
     est = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
-    return Fit(scenario, text, est, assumed, list(demand.warnings), label, None, None, demand, beh, on, None, options, rep)
+    return Fit(scenario, text, est, assumed, list(demand.warnings) + warnings_extra, label, None, None, demand, beh, on, None,
+               options, rep)

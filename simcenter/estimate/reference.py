@@ -12,7 +12,7 @@ from .logs import LOG_COLUMNS
 __all__ = ["data_reference"]
 
 _ESTIMATES = {
-    "section": "arrivals, calendar, handling, patience, redials, repeats or service",
+    "section": "arrivals, calendar, handling, patience, redials, repeats, staffing or service",
     "quantity": "what is estimated, in words (e.g. `patience, censored ML, lognormal: mean`)",
     "contact_type": "the contact type, empty for all types together",
     "estimate": "the estimate, in `unit`",

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..schema import WEEKDAYS
 from .behaviour import MIN_REPEATS, Behaviour
-from .demand import DemandFit, clock, date_of
+from .demand import DemandFit, clock, date_of, pvalue
 from .writer import ScenarioText, ci
 
 __all__ = ["build_scenario", "weekday_plans", "MIN_REPEAT_EVENTS"]
@@ -55,7 +55,7 @@ def _delay_fit(delays: np.ndarray) -> tuple[float, float]:
 
 def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour, plans: dict | None, plan_note: str,
                    target_s: float, seed: int, spread, has_case: bool, case_share: dict, has_wrapup: bool, options: dict,
-                   fields: set) -> tuple[str, list[str]]:
+                   fields: set, report: bool = False, no_patience: str | None = None) -> tuple[str, list[str]]:
     """(TOML text, what was assumed) of the fitted scenario."""
     assumed = []
     first_date = date_of(demand.first_day)
@@ -109,7 +109,8 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
 
     out.section("arrivals")
     out.put("calls_per_day", _r(demand.calls_per_day, 6),
-            f"first contacts per open day, n = {demand.n_used:,}"
+            (f"offered contacts per open day (an interval report: all counted as first contacts), n = {demand.n_used:,}" if report
+             else f"first contacts per open day, n = {demand.n_used:,}")
             + (f" (from day {demand.burn_in_days + 1} on: earlier ones may repeat contacts before the log)" if demand.burn_in_days else "")
             + "; "
             + ci(demand.calls_per_day, demand.calls_low, demand.calls_high) + f"; Poisson dispersion {demand.dispersion:.2f}")
@@ -117,9 +118,9 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
             f"share of a day's first contacts per {m}-minute interval from {clock(span[0] * m)} (Poisson maximum likelihood)")
     if any(f != 1.0 for f in demand.day_of_week):
         out.put("day_of_week", {WEEKDAYS[w]: _r(f, 4) for w, f in enumerate(demand.day_of_week) if f != 1.0 and demand.hours.get(w)},
-                f"weekday factors, significant (likelihood ratio p = {demand.dow_p:.2g})")
+                f"weekday factors, significant (likelihood ratio p {pvalue(demand.dow_p)})")
     elif not math.isnan(demand.dow_p):
-        out.note(f"day_of_week: no weekday differs significantly (likelihood ratio p = {demand.dow_p:.2g}); all 1")
+        out.note(f"day_of_week: no weekday differs significantly (likelihood ratio p {pvalue(demand.dow_p)}); all 1")
 
     per_type_patience = ("contact_types.patience" in fields and len(beh.types) > 1 and not math.isnan(beh.patience_p)
                          and (beh.patience_p < 0.01 or (not math.isnan(beh.redial_p) and beh.redial_p < 0.01)))
@@ -157,7 +158,7 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
         if has_wrapup and t.wrapup and t.wrapup[3]:
             out.put("wrapup_s", _r(t.wrapup[0]), f"mean after-contact work, n = {t.wrapup[3]:,}; " + ci(*t.wrapup[:3], " s"))
         else:
-            out.put("wrapup_s", 0.0, "not in the log")
+            out.put("wrapup_s", 0.0, "not in the data: the handling time above includes it" if report else "not in the log")
         seen = t.repeat.delays.size
         if with_repeats and seen:
             q = t.repeat.prob
@@ -168,23 +169,26 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
             else:
                 pp, nc = (1.0, q) if q >= broken else (q / broken, broken)
                 why = ("not identified apart from noncompliance: every answered contact promises" if pp == 1.0 else
-                       f"= repeat chance {q:.3g} / {broken:.3g}, the chance a failed repeat comes back (see [recovery])")
+                       f"not identified: the repeat chance {q:.3g} / {broken:.3g}, the chance an answered repeat comes back "
+                       "(the most a broken promise can give, see [recovery])")
             shift = shifts.get(t.name, shift_all)
             out.put("promise_prob", _r(pp), why)
             out.put("promise_kind", "fulfilment", "callbacks' promises are not told apart in a log")
             out.put("promise_due", {"dist": "deterministic", "mean_h": _r(shift / 3600.0)},
                     f"the shortest delay to a repeat, n = {seen:,} repeats (shifted-exponential fit)")
             out.put("noncompliance", _r(min(max(nc, 0.0), 1.0)),
-                    f"chance of a repeat within {options['repeat_window_days']:g} days of an answered first contact, n = "
-                    f"{t.repeat.n:,}: " + ci(q, t.repeat.low, t.repeat.high) + " = promise_prob x noncompliance x return_prob")
+                    f"the chance of a repeat within {options['repeat_window_days']:g} days of an answered first contact, n = "
+                    f"{t.repeat.n:,}: " + ci(q, t.repeat.low, t.repeat.high) + f" = promise_prob {_r(pp, 3):g} x noncompliance "
+                    f"{_r(nc, 3):g} x return_prob 1; only the product is identified")
         else:
-            out.put("promise_prob", 0.0, f"{seen} repeats seen within {options['repeat_window_days']:g} days: no failure demand fitted")
+            out.put("promise_prob", 0.0, "not identified from an interval report (no customers): no failure demand" if report else
+                    f"{seen} repeats seen within {options['repeat_window_days']:g} days: no failure demand fitted")
         if per_type_patience:
             _patience_table(out, t.patience, t.redial, beh, inline=True)
 
     out.section("patience", comment="every caller's patience and redials (pooled over types)" if not per_type_patience else
                 "pooled over types; each type has its own (contact_types.*.patience): they differ significantly")
-    _patience_table(out, beh.patience, beh.redial, beh, inline=False)
+    _patience_table(out, beh.patience, beh.redial, beh, inline=False, no_patience=no_patience)
 
     out.section("agents")
     if plans:
@@ -239,7 +243,9 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
             base = math.log(p / (1 - p)) - (_TRAINING * _TRAINING_W + _SUPPORT * _SUPPORT_W)
             out.put("enabled", True, "a repeat contact that is not recovered makes a new promise")
             seen = (f"recovery chance 1 - {again.prob:.3g} / {broken:.3g} = {p:.3g}" if p > 1e-3 else
-                    f"no recovery seen: answered repeats come back ({again.prob:.3g}) at least as often as promises break")
+                    f"not identified: answered repeats come back ({again.prob:.3g}) at least as often as answered first "
+                    f"contacts ({q_all:.3g}), which a log shows when few first contacts make promises; the scenario assumes no "
+                    "recovery and lowers promise_prob instead")
             out.put("base", _r(min(max(base, -20.0), 20.0)),
                     f"{seen} (a repeat after an answered repeat, n = {again.n:,}), at the training and support below")
             out.put("training", _TRAINING)
@@ -264,12 +270,12 @@ def _pooled_inflation(beh: Behaviour):
     return (r, lo, hi, n)
 
 
-def _patience_table(out: ScenarioText, pat, red, beh: Behaviour, inline: bool) -> None:
+def _patience_table(out: ScenarioText, pat, red, beh: Behaviour, inline: bool, no_patience: str | None = None) -> None:
     table: dict = {}
     notes = []
     if pat is None:
         table["dist"] = "none"
-        notes.append("fewer than 30 abandonments: patience cannot be estimated, callers never abandon")
+        notes.append(no_patience or "fewer than 30 abandonments: patience cannot be estimated, callers never abandon")
     else:
         c = pat.choice
         table["dist"] = c.family
@@ -281,7 +287,8 @@ def _patience_table(out: ScenarioText, pat, red, beh: Behaviour, inline: bool) -
                          f"{pat.n:,} offered contacts as the report ({pat.abandoned:,})")
         else:
             others = ", ".join(f"{f.family} AIC {f.aic - c.aic:+.0f}" for f in pat.fits if f is not c)
-            notes.append(f"censored maximum likelihood, n = {pat.n:,} waits ({pat.abandoned:,} abandoned); mean "
+            notes.append(f"censored maximum likelihood, n = {c.n:,} waits ({c.events:,} abandoned; waits of zero tell nothing of "
+                     "patience); mean "
                          + ci(c.mean, c.mean_low, c.mean_high, " s") + f"; KM gap {c.ks:.3f}; {others}; "
                          f"the naive mean of abandoners' waits, {pat.naive:,.0f} s, is biased low")
     if red.n and red.delays.size:

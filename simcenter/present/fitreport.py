@@ -21,15 +21,12 @@ import io
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure  # no pyplot: no GUI, no global figure state, the user's backend untouched
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..estimate.backtest import STATISTICS  # noqa: E402
-from ..estimate.demand import clock  # noqa: E402
-from ..outputs import Inputs, check_results_dir, write_results_dir  # noqa: E402
+from ..estimate.backtest import STATISTICS
+from ..estimate.demand import clock
+from ..outputs import Inputs, check_results_dir, write_results_dir
 
 __all__ = ["fit_figures", "fit_report_html", "save_fit", "FIT_FILES"]
 
@@ -47,8 +44,10 @@ _CAPTIONS = {
 }
 
 
-_LABELS = {"offered": "offered contacts per date", "service_level": "service level", "abandonment": "abandonment",
-           "asa_s": "average speed of answer (s)", "aht_s": "average handling time (s)", "repeat_rate": "repeat contacts / offered"}
+_LABELS = {"offered": "offered contacts", "service_level": "service level", "abandonment": "abandonment",
+           "asa_s": "average speed of answer", "aht_s": "average handling time", "repeat_rate": "repeat contacts"}
+_UNITS = {"offered": "contacts per open date", "service_level": "share answered in target", "abandonment": "share of offered",
+          "asa_s": "seconds", "aht_s": "seconds", "repeat_rate": "share of offered"}
 
 
 def _png(fig, dpi: int = 110) -> bytes:
@@ -56,7 +55,6 @@ def _png(fig, dpi: int = 110) -> bytes:
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": f"simcenter {__version__}"})
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -64,11 +62,14 @@ def _profile(fit):
     d = fit.demand
     m = d.interval_minutes
     lo, hi = d.open_span
-    n_open = max(int(d.open_dates.sum()), 1)
-    seen = d.counts[d.open_dates, lo:hi].sum(axis=0) / n_open
-    model = d.expected[d.open_dates, lo:hi].sum(axis=0) / n_open
+    used = d.open_dates.copy()
+    used[:d.burn_in_days] = False  # the dates the rates rest on
+    n_open = max(int(used.sum()), 1)
+    seen = d.counts[used, lo:hi].sum(axis=0) / n_open
+    model = d.expected[used, lo:hi].sum(axis=0) / n_open
     x = np.arange(lo, hi)
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
     ax.plot(x, seen, "o", ms=4, label="data")
     ax.plot(x, model, "-", label="fitted")
     ticks = x[:: max(1, len(x) // 12)]
@@ -77,14 +78,14 @@ def _profile(fit):
     ax.set_ylabel("first contacts per open date")
     ax.set_title(f"Arrivals: {d.calls_per_day:,.0f} first contacts per open day, {m}-minute intervals")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="best", frameon=False)
-    fig.tight_layout()
+    ax.legend(loc="upper right", frameon=False)
     return fig
 
 
 def _handling(fit):
     types = [t for t in fit.behaviour.types if t.handle_choice is not None and t.talk.size]
-    fig, axes = plt.subplots(1, len(types), figsize=(4.5 * len(types), 3.4), squeeze=False)
+    fig = Figure(figsize=(4.5 * len(types), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(types), squeeze=False)
     for ax, t in zip(axes[0], types):
         x = t.talk[t.talk > 0]
         top = float(np.quantile(x, 0.99))
@@ -97,13 +98,13 @@ def _handling(fit):
         ax.set_ylabel("density")
         ax.legend(loc="upper right", frameon=False, fontsize=8)
     fig.suptitle("Handling time of answered first contacts")
-    fig.tight_layout()
     return fig
 
 
 def _patience(fit):
     p = fit.behaviour.patience
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig = Figure(figsize=(7, 3.8), layout="constrained")
+    ax = fig.subplots()
     t, s, _ = p.km
     ax.step(np.r_[0, t], np.r_[1, s], where="post", label=f"Kaplan-Meier, {p.n:,} waits, {p.abandoned:,} abandoned")
     top = float(t.max()) if t.size else 1.0
@@ -116,22 +117,21 @@ def _patience(fit):
     ax.set_ylim(0, 1.02)
     ax.set_title("Patience, from censored waits")
     ax.legend(loc="lower left", frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
 def _repeats(fit):
     d = fit.behaviour.repeat_delays / 3600.0
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.subplots()
     ax.hist(d, bins=50, density=True, alpha=0.5, label=f"repeats, n = {d.size:,}")
     shift, mean = float(d.min()), float(d.mean())
     grid = np.linspace(shift, float(d.max()), 300)
     ax.plot(grid, np.exp(-(grid - shift) / (mean - shift)) / (mean - shift), label=f"shifted exponential: {shift:.1f} h + mean {mean - shift:.1f} h")
     ax.set_xlabel("hours from the end of an answered contact")
-    ax.set_ylabel("density")
+    ax.set_ylabel("density (per hour)")
     ax.set_title("Delay to a repeat contact")
     ax.legend(loc="upper right", frameon=False, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -140,8 +140,9 @@ def _backtest(fit):
     b = b[b["inside"].notna()]
     names = [n for n in STATISTICS if (b["statistic"] == n).any()]
     cols = min(3, len(names))
-    fig, axes = plt.subplots((len(names) + cols - 1) // cols, cols, figsize=(4.4 * cols, 3.3 * ((len(names) + cols - 1) // cols)),
-                             sharex=True, squeeze=False)
+    rows_n = (len(names) + cols - 1) // cols
+    fig = Figure(figsize=(4.6 * cols, 3.2 * rows_n + 0.8), layout="constrained")
+    axes = fig.subplots(rows_n, cols, sharex=True, squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax, name in zip(axes.flat, names):
@@ -154,11 +155,14 @@ def _backtest(fit):
         ax.plot(x[out], rows["observed"].to_numpy()[out], "o", ms=4, color="red", label="observed, outside")
         share = rows["inside"].mean()
         ax.set_title(f"{_LABELS[name]}: {share:.0%} inside", fontsize=9)
+        ax.set_ylabel(_UNITS[name], fontsize=8)
         ticks = x[:: max(1, len(x) // 6)]
         ax.set_xticks(ticks, rows["interval"].to_numpy()[ticks], fontsize=8)
-    axes.flat[0].legend(loc="upper left", frameon=False, fontsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("interval of the day (start)", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
     fig.suptitle(f"Backtest: {fit.backtest_coverage():.0%} of observations inside their simulated 95% band")
-    fig.tight_layout()
     return fig
 
 
