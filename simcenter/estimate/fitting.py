@@ -194,9 +194,12 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
         for i, tname in enumerate(log.type_names):
             sel = first & log.answered & (log.ctype == i)
             case_share[tname] = float((log.case[sel] != 0).mean()) if sel.any() else 0.0
+    say("repeats held over the night")
+    returns = _returns(log, hist, demand, beh, D)
     say("writing the scenario")
     text, assumed = build_scenario(name=name, source=label, demand=demand, beh=beh, plans=plans, plan_note=plan_note,
-                                   target_s=options["target_s"], seed=seed, spread=morning_spread(log, hist, demand), has_case=log.case is not None, case_share=case_share,
+                                   target_s=options["target_s"], seed=seed, spread=morning_spread(log, hist, demand),
+                                   returns=returns, has_case=log.case is not None, case_share=case_share,
                                    has_wrapup=log.wrapup is not None, options=options, fields=_scenario_fields())
     scenario = Scenario.from_toml(text, source=f"{name}.toml")
     warnings = list(demand.warnings)
@@ -206,6 +209,20 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
 
     est = estimates_table(log, hist, demand, beh, options, on)
     return Fit(scenario, text, est, assumed, warnings, label, log, hist, demand, beh, on, None, options)
+
+
+def _returns(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, window_s: float):
+    """The notice delay and morning spread of repeats, the closed hours taken out
+    (:func:`simcenter.estimate.deferral.fit_returns`)."""
+    from .deferral import fit_returns
+
+    sel = (hist.kind == FIRST) & log.answered & log.inbound & np.isfinite(hist.next_gap) & (hist.next_gap <= window_s)
+    sel &= log.arrival >= demand.first_day * 86_400.0 + demand.burn_in_days * 86_400.0
+    if sel.sum() < 30:
+        return None
+    shift = {i: float(t.repeat.delays.min()) for i, t in enumerate(beh.types) if t.repeat.delays.size}
+    due = np.array([shift.get(int(c), 0.0) for c in log.ctype[sel]])
+    return fit_returns(hist.end[sel], hist.next_gap[sel], due, demand)
 
 
 def history_burn_in(log: ContactLog, hist: Histories, window_s: float) -> float:

@@ -54,7 +54,7 @@ def _delay_fit(delays: np.ndarray) -> tuple[float, float]:
 
 
 def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour, plans: dict | None, plan_note: str,
-                   target_s: float, seed: int, spread, has_case: bool, case_share: dict, has_wrapup: bool, options: dict,
+                   target_s: float, seed: int, spread, has_case: bool, returns=None, case_share: dict, has_wrapup: bool, options: dict,
                    fields: set, report: bool = False, no_patience: str | None = None) -> tuple[str, list[str]]:
     """(TOML text, what was assumed) of the fitted scenario."""
     assumed = []
@@ -101,7 +101,10 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
         assumed.append(f"closed dates {', '.join(demand.closed_dates)} are not written (this scenario format has no closed dates)")
     out.put("after_hours", "next_day", "a repeat or redial the model makes while closed comes back after the next opening "
             "(contacts made while closed are not in a log)")
-    if spread is not None:
+    if returns is not None:
+        out.put("next_day_spread_minutes", _r(returns[1], 3), "repeats noticed while closed arrive over this long after the "
+                "next opening: fitted with the notice delay to the repeats' delays and how soon after opening they come")
+    elif spread is not None:
         out.put("next_day_spread_minutes", _r(spread[0], 3), f"the morning's excess of repeats and redials, n = {spread[1]:,}, "
                 "arrives over this long after opening")
     else:
@@ -216,8 +219,14 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
 
     if with_repeats:
         out.section("promises")
-        out.put("notice_delay", {"dist": "exponential", "mean_h": _r(max(excess_all, 1.0) / 3600.0)},
-                f"the mean excess over the shortest delay to a repeat, n = {repeats_seen:,}")
+        if returns is not None:
+            out.put("notice_delay", {"dist": "exponential", "mean_h": _r(max(returns[0], 1.0) / 3600.0)},
+                    f"n = {repeats_seen:,} repeats: the mean that, with the due times above and the center's closed hours "
+                    f"(a repeat noticed while closed comes after the next opening), gives the repeats' mean delay, "
+                    f"{beh.repeat_delays.mean() / 3600:.3g} h")
+        else:
+            out.put("notice_delay", {"dist": "exponential", "mean_h": _r(max(excess_all, 1.0) / 3600.0)},
+                    f"the mean excess over the shortest delay to a repeat, n = {repeats_seen:,}")
         out.put("return_prob", 1.0, "not identified apart from noncompliance: a customer who does not come back is not in the log")
         out.section("customers")
         out.put("anger_per_broken_promise", 1.0, "the unit the two factors below are measured in")
