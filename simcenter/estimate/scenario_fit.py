@@ -57,7 +57,15 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
                    target_s: float, seed: int, spread, has_case: bool, returns=None, case_share: dict, has_wrapup: bool, options: dict,
                    fields: set, report: bool = False, no_patience: str | None = None) -> tuple[str, list[str]]:
     """(TOML text, what was assumed) of the fitted scenario."""
-    assumed = []
+    assumed = [] if report else [
+        "contacts made while the center was closed are not in a log: after_hours = next_day holds over the repeats and "
+        "redials the model makes at night",
+        "failure demand: the log shows only promise_prob x noncompliance x return_prob per type; return_prob is 1",
+        "recovery: only its overall chance shows (training, support and empowerment are not told apart; anger_weight 0)",
+        "anger: repeats' longer talk and shorter patience are written for one unit of anger (resolution_anger_factor, "
+        "patience_anger_factor); anger from waiting, churn (churn_anger) and callbacks' promises are not in a log",
+        f"service_level.target_s is the {target_s:g} s given to fit: a log does not say the center's target",
+    ]
     first_date = date_of(demand.first_day)
     last_date = date_of(demand.first_day + demand.days - 1)
     repeats_seen = beh.repeat.delays.size
