@@ -177,19 +177,21 @@ class Arrivals:
 class Distribution:
     """A handling-time distribution.
 
-    ``exponential`` and ``deterministic`` take ``mean_s``; ``lognormal`` takes ``mean_s``
-    and ``cv`` (coefficient of variation, the field's usual parametrization); ``empirical``
-    resamples ``samples_s`` uniformly. Parameters the chosen distribution does not use are
-    ignored.
+    ``exponential`` and ``deterministic`` take ``mean_s``; ``lognormal`` and ``gamma``
+    take ``mean_s`` and ``cv`` (coefficient of variation, the field's usual
+    parametrization; the gamma's shape is ``1 / cv**2`` and its scale ``mean_s * cv**2``);
+    ``empirical`` resamples ``samples_s`` uniformly. Parameters the chosen distribution
+    does not use are ignored.
     """
 
-    dist: str = param(Choice("exponential", "lognormal", "deterministic", "empirical"), unit="-", doc="Distribution family.")
+    dist: str = param(Choice("exponential", "lognormal", "gamma", "deterministic", "empirical"), unit="-", doc="Distribution family: `gamma` is the third family a contact log's handling times are fitted with (shape 1/cv², scale mean·cv²; cv = 1 is the exponential).")
     mean_s: float | None = param(Number(0, 86_400, exclusive_min=True), None, unit="s", doc="Mean (for `deterministic`: the value).")
-    cv: float | None = param(Number(0, 20, exclusive_min=True), None, unit="-", doc="Coefficient of variation (standard deviation / mean), for `lognormal`.")
+    cv: float | None = param(Number(0, 20, exclusive_min=True), None, unit="-", doc="Coefficient of variation (standard deviation / mean), for `lognormal` and `gamma`.")
     samples_s: tuple | None = param(ListOf(Number(0, 86_400), 1, 1_000_000), None, unit="s", doc="Observed handling times, for `empirical`; each draw picks one at random.")
 
     def _check(self, path: str) -> None:
-        needs = {"exponential": ("mean_s",), "deterministic": ("mean_s",), "lognormal": ("mean_s", "cv"), "empirical": ("samples_s",)}
+        needs = {"exponential": ("mean_s",), "deterministic": ("mean_s",), "lognormal": ("mean_s", "cv"), "gamma": ("mean_s", "cv"),
+                 "empirical": ("samples_s",)}
         for key in needs[self.dist]:
             if getattr(self, key) is None:
                 raise ScenarioError(f"{path}.{key}", f"is required when dist = {self.dist!r}")

@@ -10,9 +10,9 @@ INTERVALS = (15, 30, 60)
 
 @st.composite
 def distributions(draw, mean_lo=30.0, mean_hi=600.0):
-    dist = draw(st.sampled_from(["exponential", "lognormal", "deterministic", "empirical"]))
+    dist = draw(st.sampled_from(["exponential", "lognormal", "deterministic", "empirical", "gamma"]))
     mean = draw(st.floats(mean_lo, mean_hi))
-    if dist == "lognormal":
+    if dist in ("lognormal", "gamma"):
         return {"dist": dist, "mean_s": mean, "cv": draw(st.floats(0.1, 2.0))}
     if dist == "empirical":
         return {"dist": dist, "samples_s": draw(st.lists(st.floats(1.0, mean_hi), min_size=1, max_size=8))}

@@ -112,12 +112,39 @@ def test_wrapup_and_deterministic_handling():
         {"dist": "lognormal", "mean_s": 300.0, "cv": 1.2},
         {"dist": "exponential", "mean_s": 300.0},
         {"dist": "empirical", "samples_s": [60.0, 120.0, 720.0]},
+        {"dist": "gamma", "mean_s": 300.0, "cv": 0.6},
     ],
 )
 def test_handling_time_means(dist):
     s = make(simulation={"days": 5, "replications": 10}, contact_types=[{"name": "g", "handle_time": dist}], agents={"staffing": 12})
     _, low, high = simcenter.simulate(s).metric("aht_s")
     assert low <= 300.0 <= high
+
+
+@pytest.mark.parametrize("cv", [0.4, 1.7])
+def test_gamma_talk_times_have_the_mean_and_cv_asked(tmp_path, cv):
+    """Talk times drawn from ``dist = "gamma"`` (calm customers, agents at full speed: the
+    trace's talk_s is the draw): per replication their mean and cv, and over the
+    replications a 95% t interval for each that must hold the spec. A cv below 1 and one
+    above (shape 6.25 and 0.35)."""
+    from scipy import stats
+
+    s = make(simulation={"days": 2, "replications": 10}, contact_types=[{"name": "g", "handle_time": {"dist": "gamma", "mean_s": 240.0, "cv": cv}}],
+             agents={"staffing": 20})
+    simcenter.simulate(s, trace=tmp_path / "t.csv")
+    trace = pd.read_csv(tmp_path / "t.csv")
+    talk = trace[trace.outcome == "answered"].groupby("replication").talk_s
+    for value, per_rep in ((240.0, talk.mean()), (cv, talk.std() / talk.mean())):
+        half = stats.t.ppf(0.975, len(per_rep) - 1) * per_rep.std() / len(per_rep) ** 0.5
+        assert abs(per_rep.mean() - value) <= half, (value, per_rep.mean(), half)
+    assert len(talk.size()) == 10 and talk.size().min() > 2000
+
+
+def test_gamma_runs_the_same_with_one_seed():
+    s = make(contact_types=[{"name": "g", "handle_time": {"dist": "gamma", "mean_s": 200.0, "cv": 0.5}}])
+    first, again = simcenter.simulate(s, replications=2).replications(), simcenter.simulate(s, replications=2).replications()
+    pd.testing.assert_frame_equal(first, again)
+    assert first.aht_s.between(150.0, 250.0).all()
 
 
 def test_contact_type_mix():
