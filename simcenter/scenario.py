@@ -221,23 +221,11 @@ class Delay:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ContactType:
-    """A kind of contact (order status, technical fault, billing...): its share of the
-    first contacts, its handling time and its after-contact work."""
-
-    name: str = param(Text(60), unit="-", doc="Name of the contact type, unique in the scenario.")
-    share: float = param(Number(0, 1), 1.0, unit="fraction", doc="Share of first contacts of this type; the shares of all types sum to 1.")
-    handle_time: Distribution = param(Table(Distribution), unit="-", doc="Talk time distribution (see the table below).")
-    wrapup_s: float = param(Number(0, 86_400), 0.0, unit="s", doc="After-contact work: the agent stays busy this long after each contact; counted in handling time and occupancy.")
-    promise_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that an answered contact of this type ends with a promise (a repeat contact after a failed recovery always does).")
-    promise_kind: str = param(Choice("fulfilment", "callback"), "fulfilment", unit="-", doc="`fulfilment`: the back office must act by the due time; `callback`: an agent must call the customer back by the due time.")
-    promise_due: Delay = param(Table(Delay), Delay(dist="deterministic", mean_h=24.0), unit="-", doc="Time from the end of the contact to the promise's due time (a Delay table, in hours).")
-    noncompliance: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that a fulfilment promise of this type is broken (see also `promises.outages`).")
-
-
-@dataclass(frozen=True, kw_only=True)
 class Patience:
-    """How long callers wait in queue before they hang up, and whether they try again."""
+    """How long callers wait in queue before they hang up, and whether they try again.
+
+    The scenario-wide ``[patience]`` applies to every contact type without a ``patience``
+    table of its own (``contact_types[i].patience``, with the same keys)."""
 
     dist: str = param(Choice("exponential", "lognormal", "none"), "none", unit="-", doc="Patience distribution; `none` means callers never abandon (Erlang C). `mean_s` and `cv` are ignored with `none`.")
     mean_s: float | None = param(Number(0, 1e7, exclusive_min=True), None, unit="s", doc="Mean patience; required for `exponential` and `lognormal`.")
@@ -250,6 +238,23 @@ class Patience:
             raise ScenarioError(f"{path}.mean_s", f"is required when dist = {self.dist!r}")
         if self.dist == "lognormal" and self.cv is None:
             raise ScenarioError(f"{path}.cv", "is required when dist = 'lognormal'")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactType:
+    """A kind of contact (order status, technical fault, billing...): its share of the
+    first contacts, its handling time, its after-contact work and, optionally, its callers'
+    own patience."""
+
+    name: str = param(Text(60), unit="-", doc="Name of the contact type, unique in the scenario.")
+    share: float = param(Number(0, 1), 1.0, unit="fraction", doc="Share of first contacts of this type; the shares of all types sum to 1.")
+    handle_time: Distribution = param(Table(Distribution), unit="-", doc="Talk time distribution (see the table below).")
+    wrapup_s: float = param(Number(0, 86_400), 0.0, unit="s", doc="After-contact work: the agent stays busy this long after each contact; counted in handling time and occupancy.")
+    promise_prob: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that an answered contact of this type ends with a promise (a repeat contact after a failed recovery always does).")
+    promise_kind: str = param(Choice("fulfilment", "callback"), "fulfilment", unit="-", doc="`fulfilment`: the back office must act by the due time; `callback`: an agent must call the customer back by the due time.")
+    promise_due: Delay = param(Table(Delay), Delay(dist="deterministic", mean_h=24.0), unit="-", doc="Time from the end of the contact to the promise's due time (a Delay table, in hours).")
+    noncompliance: float = param(Number(0, 1), 0.0, unit="probability", doc="Chance that a fulfilment promise of this type is broken (see also `promises.outages`).")
+    patience: Patience | None = param(Table(Patience), None, unit="-", doc="This type's callers' patience and redials, a table with the keys of `[patience]` (e.g. `{ dist = \"exponential\", mean_s = 120.0, redial_prob = 0.3 }`); keys not given take their defaults, not `[patience]`'s values. Unset: the scenario-wide `[patience]`.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -614,6 +619,21 @@ class Scenario:
     def skill_holders(self, queue: str) -> list:
         """(group, skill) for every agent group with the skill of ``queue``, in file order."""
         return [(g, s) for g in self.agent_groups for s in g.skills if s.queue == queue]
+
+    def patience_of(self, type_index: int) -> Patience:
+        """The patience of the callers of contact type ``type_index``: the type's own
+        ``patience`` table, or the scenario-wide ``[patience]``."""
+        own = self.contact_types[type_index].patience
+        return self.patience if own is None else own
+
+    def patience_key(self, type_index: int) -> str:
+        """The dotted key of that patience (``patience`` or ``contact_types[i].patience``)."""
+        return "patience" if self.contact_types[type_index].patience is None else f"contact_types[{type_index}].patience"
+
+    @property
+    def has_type_patience(self) -> bool:
+        """Whether any contact type has a patience of its own."""
+        return any(c.patience is not None for c in self.contact_types)
 
     @property
     def has_promises(self) -> bool:

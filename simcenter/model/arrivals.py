@@ -8,9 +8,9 @@ the rate from now reaches ``E``, whatever the rate changes in between. Intervals
 arrivals are skipped; after the last interval of the run there are none.
 
 Each first contact is a new customer's, of a contact type drawn by the types' ``share``, and
-brings its work content (the type's talk time) and the caller's patience, drawn when the
-need arises, each from its own stream: two scenarios run with one seed see the same
-customers (common random numbers).
+brings its work content (the type's talk time) and the caller's patience (the type's own, if
+it has one, else ``[patience]``), drawn when the need arises, each from its own stream: two
+scenarios run with one seed see the same customers (common random numbers).
 
 A customer may also try again: a caller who abandoned may redial, and one who called while
 the center was closed may return after the next opening. Each try is a new contact of the
@@ -31,6 +31,7 @@ from simpy.events import Timeout
 from .contact import Contact, Origin
 from .customer import Customer
 from .distributions import handle_time_draws, patience_draws
+from .patience import TYPE_FIRST, TYPE_RETRY, draws_by_type
 from .streams import Purpose, block_draws, constant
 
 __all__ = ["Arrivals"]
@@ -54,8 +55,9 @@ class Arrivals:
             shares, type_rng = [c.share for c in types], rng(Purpose.CONTACT_TYPE)
             self._next_type = block_draws(lambda n: type_rng.choice(len(shares), n, p=shares))
         self._handle = [handle_time_draws(c.handle_time, rng(Purpose.HANDLING, i)) for i, c in enumerate(types)]
-        self._patience = patience_draws(scenario.patience, rng(Purpose.PATIENCE))
-        self._retry_patience = patience_draws(scenario.patience, rng(Purpose.REDIAL, 2))
+        # the callers' patience, by contact type (simcenter.model.patience): [patience]'s streams, or the type's own
+        self._patience = draws_by_type(scenario, patience_draws(scenario.patience, rng(Purpose.PATIENCE)), rng, TYPE_FIRST)
+        self._retry_patience = draws_by_type(scenario, patience_draws(scenario.patience, rng(Purpose.REDIAL, 2)), rng, TYPE_RETRY)
         self.returns = 0  # contacts made by redials and next-day returns (the engine's work guard watches them)
         self.keep: Callable[[float], bool] | None = None  # with demand feedback: does a first contact at this time still arrive?
 
@@ -66,7 +68,7 @@ class Arrivals:
             return
         ctype = self._next_type()
         cid = self.next_id()
-        contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience())
+        contact = Contact(cid, Customer(cid), Origin.FIRST, ctype, self._handle[ctype](), self._patience[ctype]())
         self.schedule(now)
         self.arrive(contact, now)
 
@@ -74,7 +76,7 @@ class Arrivals:
         """The same customer, with the same need, tries again after ``delay`` seconds."""
         cid = self.next_id()
         self.returns += 1
-        again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._retry_patience(), contact.repeat)
+        again = Contact(cid, contact.customer, origin, contact.ctype, contact.handle, self._retry_patience[contact.ctype](), contact.repeat)
         Timeout(self.env, delay, again).callbacks.append(self._on_return)
 
     def _on_return(self, event) -> None:

@@ -4,8 +4,9 @@ contact (arrive, wait or abandon, be served, done).
 A first contact comes from the arrival process (:mod:`~simcenter.model.arrivals`). While the
 center is open it is *offered*: the router (:mod:`~simcenter.model.router`) gives it to an
 idle agent or queues it (:mod:`~simcenter.model.queues`); a caller whose patience runs out
-abandons and may redial. While closed it is lost, returns after the next opening, or, in a
-concession window, is served out of contract (``calendar.after_hours``). Agents come and go
+abandons and may redial (both by the contact type's patience,
+:mod:`~simcenter.model.patience`). While closed it is lost, returns after the next opening,
+or, in a concession window, is served out of contract (``calendar.after_hours``). Agents come and go
 as the shift plan says (:mod:`~simcenter.model.agents`, :mod:`~simcenter.model.shiftplan`);
 handling takes the talk time (longer for an angry customer, slower for a worn-out agent:
 :mod:`~simcenter.model.formulas`, :mod:`~simcenter.model.workforce`) plus the wrap-up. When a
@@ -42,6 +43,7 @@ from .counters import GROUP_COUNTERS, QUEUE_COUNTERS, Accumulator, Books, sums
 from .customer import Customer
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
 from .guard import WorkGuard
+from .patience import TYPE_REDIAL, TYPE_REDIAL_DELAY, redial_keys, type_stream
 from .promises import PromiseBook
 from .queues import CallbackQueue, InboundQueue
 from .requests import Requests
@@ -80,10 +82,12 @@ class CallCenter:
         self.arrivals = Arrivals(sc, env, tl, rng, self._next_id, self._arrive)
         self._wrapup = [c.wrapup_s for c in sc.contact_types]
         self._type_names = [c.name for c in sc.contact_types]
-        self._redial_prob = sc.patience.redial_prob
-        self._redial_u = uniforms(Purpose.REDIAL, 0)
-        redial_delay, mean_delay = rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s  # the redial itself: Arrivals.retry
-        self._redial_delay = block_draws(lambda n: redial_delay.exponential(mean_delay, n))
+        # Redials, by contact type: (redial_prob, redial?, delay) of [patience], or of the type's own on its own streams
+        shared = (sc.patience.redial_prob, uniforms(Purpose.REDIAL, 0), _exponentials(rng(Purpose.REDIAL, 1), sc.patience.redial_delay_mean_s))
+        self._redials = [shared if c.patience is None else
+                         (c.patience.redial_prob, uniforms(*type_stream(i, TYPE_REDIAL)),
+                          _exponentials(rng(*type_stream(i, TYPE_REDIAL_DELAY)), c.patience.redial_delay_mean_s))
+                         for i, c in enumerate(sc.contact_types)]  # the redial itself: Arrivals.retry
         self._spread_s = sc.calendar.next_day_spread_minutes * 60.0
         self._next_day_u = uniforms(Purpose.AFTER_HOURS)
         self._defer = sc.calendar.after_hours == "next_day"
@@ -139,7 +143,7 @@ class CallCenter:
 
         # The guard against feedback loops (simcenter.model.budget), every WorkGuard.every contacts.
         self._contacts = 0
-        self._guard = WorkGuard(estimate(sc).contacts_bound)
+        self._guard = WorkGuard(estimate(sc).contacts_bound, redial_keys(sc))
         self._checkpoint = WorkGuard.every
 
     @property
@@ -303,9 +307,10 @@ class CallCenter:
             contact.customer.add_anger(self._anger_per_wait * (contact.patience - self._anger_threshold), self.env.now, self._decay)
             if self._watch is not None:
                 self._watch(contact.customer)
-        if self._redial_prob > 0.0 and self._redial_u() < self._redial_prob:
+        redial_prob, redial_u, redial_delay = self._redials[contact.ctype]
+        if redial_prob > 0.0 and redial_u() < redial_prob:
             st.redials[k] += 1
-            self.arrivals.retry(contact, Origin.REDIAL, self._redial_delay())
+            self.arrivals.retry(contact, Origin.REDIAL, redial_delay())
 
     # -- an agent serves ------------------------------------------------------------------
 
@@ -428,6 +433,11 @@ class CallCenter:
             group = "" if agent < 0 else self._group_names[self._group_of[agent] if self._group_of is not None else 0]
             self.trace(trace_row(self.replication, contact, self._type_names[contact.ctype], self.timeline, outcome, wait, talk,
                                  wrapup, agent, group))
+
+
+def _exponentials(rng, mean: float) -> Callable[[], float]:
+    """Exponential draws of this mean from ``rng``, one per call."""
+    return block_draws(lambda n: rng.exponential(mean, n))
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, trace: TraceSink | None = None,

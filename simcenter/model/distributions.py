@@ -9,7 +9,8 @@ it makes the queue an Erlang model that can be checked exactly; deterministic an
 empirical (resampling observed times) cover the rest.
 
 Patience, the time a caller is willing to wait, is exponential in Erlang A; log-normal
-fits observed patience better; ``none`` means nobody abandons (Erlang C).
+fits observed patience better; ``none`` means nobody abandons (Erlang C). Each contact
+type's callers may have their own (:mod:`simcenter.model.patience`).
 """
 
 from __future__ import annotations

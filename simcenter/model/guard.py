@@ -21,12 +21,14 @@ __all__ = ["WorkGuard"]
 class WorkGuard:
     """The engine's guard against feedback loops: every ``every`` contacts it checks that
     the simulated clock has moved (a loop with no time between its turns would stop it
-    forever) and that the contacts stay within the worst case estimated before the run."""
+    forever) and that the contacts stay within the worst case estimated before the run.
+    ``redial_keys`` names the keys behind the redial loop in its message."""
 
     every = 65_536
 
-    def __init__(self, bound: float):
+    def __init__(self, bound: float, redial_keys: str = "patience.redial_prob, patience.redial_delay_mean_s"):
         self.limit = max(2.0 * bound, bound + 1e6)
+        self.redial_keys = redial_keys  # the keys behind the redial loop (simcenter.model.patience.redial_keys)
         self.next = self.every
         self.last_time = -math.inf
         self.last_counts = (0, 0)
@@ -34,7 +36,7 @@ class WorkGuard:
     def check(self, contacts: int, now: float, redials: int, repeats: int) -> int:
         """Raise ``WorkLimitError`` if the run has gone wrong; return the next checkpoint."""
         loops = (redials - self.last_counts[0], repeats - self.last_counts[1])
-        loop = ("redials (patience.redial_prob, patience.redial_delay_mean_s)" if loops[0] >= loops[1]
+        loop = (f"redials ({self.redial_keys})" if loops[0] >= loops[1]
                 else "repeat contacts after broken promises (contact_types.promise_due, promises.notice_delay)")
         if now - self.last_time < 1.0:
             raise WorkLimitError(f"{self.every:,} contacts within one simulated second: a feedback loop with no time "

@@ -11,7 +11,7 @@ A broken promise is noticed after a delay (``promises.notice_delay`` for fulfilm
 ``promises.callback_notice_delay`` for callbacks). The customer's anger rises; a customer
 whose anger reaches ``customers.churn_anger`` churns; otherwise they contact the center
 again with probability ``promises.return_prob`` (else they churn silently). That repeat
-contact is *failure demand*.
+contact is *failure demand*; its caller waits with the patience of the contact's type.
 
 On a repeat contact the agent attempts *recovery*
 (:func:`~simcenter.model.formulas.recovery_probabilities`): success closes the case and calms
@@ -39,6 +39,7 @@ from simpy.events import Timeout
 from .contact import Contact, Origin
 from .distributions import delay_draws, handle_time_draws, patience_draws
 from .formulas import noncompliance_by_day, recovery_probabilities
+from .patience import TYPE_REPEAT, draws_by_type
 from .streams import Purpose
 
 __all__ = ["Callback", "PromiseBook", "recovery_probabilities", "PENDING", "RETRY_WAIT", "CALLING", "KEPT", "BROKEN", "GAVE_UP"]
@@ -96,7 +97,7 @@ class PromiseBook:
         self._return_u = uniforms(Purpose.PROMISE, 3)
         self._due = [delay_draws(c.promise_due, rng(Purpose.PROMISE, 10 + i)) for i, c in enumerate(types)]
         self._repeat_handle = [handle_time_draws(c.handle_time, rng(Purpose.REPEAT, 10 + i)) for i, c in enumerate(types)]
-        self._repeat_patience = patience_draws(scenario.patience, rng(Purpose.REPEAT, 0))
+        self._repeat_patience = draws_by_type(scenario, patience_draws(scenario.patience, rng(Purpose.REPEAT, 0)), rng, TYPE_REPEAT)
         self._fix_u = uniforms(Purpose.RECOVERY, 0)
         self._concede_u = uniforms(Purpose.RECOVERY, 1)
         self._reach_u = uniforms(Purpose.CALLBACK, 0)
@@ -191,7 +192,7 @@ class PromiseBook:
             self.value.angered(customer)
         cid = self.next_id()
         self.repeats += 1
-        contact = Contact(cid, customer, Origin.REPEAT, ctype, self._repeat_handle[ctype](), self._repeat_patience(), True)
+        contact = Contact(cid, customer, Origin.REPEAT, ctype, self._repeat_handle[ctype](), self._repeat_patience[ctype](), True)
         self.arrive(contact, now)
 
     # -- callbacks ------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A run has one root seed. Replication ``r`` uses ``SeedSequence(seed, spawn_key=(r,))``
 (the same child ``SeedSequence(seed).spawn(...)`` would give), and within it each purpose
 (arrival times, contact types, handling times, patience, redials, after-hours returns,
-promise outcomes, repeat contacts, anger, recovery, callbacks, customer value)
+promise outcomes, repeat contacts, anger, recovery, callbacks, customer value, the patience
+and redials of a contact type with its own)
 draws from its own child ``SeedSequence(seed, spawn_key=(r, purpose, i))``. Nothing reads
 numpy's or Python's global random state.
 
@@ -46,6 +47,7 @@ class Purpose:
     SHIFTS = 12  # shrinkage of scheduled shifts
     POLICY = 13  # 0: out-of-policy request?, 1: management override?
     VALUE = 14  # 0: word of mouth (people told, future customers lost), 1: first contacts kept as demand erodes
+    TYPE_PATIENCE = 15  # a contact type with its own patience, 10 x type + 0: first contacts' patience, 1: redial?, 2: redial delays, 3: redials' patience, 4: repeat contacts' patience
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
