@@ -795,16 +795,25 @@ class Scenario:
         first contacts left waiting at once if the agents on duty worked flat out at the
         nominal handling time (a fluid bound, redials and repeat contacts left out), and the
         clock time of the first interval whose load exceeds its agents; ``(0.0, None)``
-        otherwise, and for plans given as ``[[shifts]]``. With ``[[agent_groups]]``, also each
-        queue on its own with every group that has its skill (a queue nobody staffs piles up
-        however many agents the other queues have): the larger of the two."""
-        if self.patience.dist != "none" or self.shifts:
+        otherwise, and for plans given as ``[[shifts]]``. When only some contact types never
+        abandon (their own ``patience``), those types' first contacts, with every agent
+        on them. With ``[[agent_groups]]``, also each such queue on its own with every group
+        that has its skill (a queue nobody staffs piles up however many agents the other
+        queues have): the larger of the two."""
+        never = [i for i in range(len(self.contact_types)) if self.patience_of(i).dist == "none"]
+        if not never or self.shifts:
             return 0.0, None
         rates = self.open_rates_per_hour()
-        worst = self._backlog(rates, self.staffing_on, self.nominal_handle_s)
+        if len(never) == len(self.contact_types):
+            worst = self._backlog(rates, self.staffing_on, self.nominal_handle_s)
+        else:  # the types whose callers never hang up pile up even if the others leave
+            types = [self.contact_types[i] for i in never]
+            share = sum(c.share for c in types)
+            handle = sum(c.share * (c.handle_time.mean + c.wrapup_s) for c in types) / share if share > 0 else 0.0
+            worst = self._backlog([r * share for r in rates], self.staffing_on, handle) if share > 0 else (0.0, None)
         if self.agent_groups:
             per_queue = []
-            for c in self.contact_types:
+            for c in (self.contact_types[i] for i in never):
                 groups = self.skill_holders(c.name)
                 staff = [sum(col) for col in zip(*(self.group_staffing(g) for g, _ in groups))]
                 handle = (c.handle_time.mean + c.wrapup_s) * min(skill.handle_factor for _, skill in groups)

@@ -6,15 +6,19 @@ microsecond apart, promises broken and noticed at once, months of waiting in an 
 queue, a one-minute grid over ten years). This module estimates, from the scenario alone,
 
 * **contacts** per replication: the expected first contacts, times the contacts each
-  need brings through the feedback loops (redials after abandoning, repeat contacts after
-  broken promises), each loop a geometric chain whose continuation probability comes from
+  need brings through the feedback loops (redials after abandoning, by each contact
+  type's patience; repeat contacts after broken promises), each loop a geometric chain
+  whose continuation probability comes from
   a fluid model of the queue or, where the fluid sees no queue, from the chance that every
   agent is busy (Erlang B: with short patience and quick redials, a few busy agents make a
   storm of attempts); and a worst case (**at most**) in which every waiting
   caller abandons and every promise breaks, each chain cut only by the horizon (a turn of
   a loop takes at least its mean delay);
 * **the queue's pile-up**: a fluid model of the queue, interval by interval, with
-  abandonment at rate ``waiting / mean patience``; and what else is in flight at once
+  abandonment at rate ``waiting / mean patience`` (where contact types have their own
+  patience: the share-weighted hazard for the abandonment to expect, the most patient
+  type's for the pile-up, which a queue of such callers bounds; see
+  :mod:`simcenter.model.patience`); and what else is in flight at once
   (callers about to redial, broken promises not yet noticed, callbacks not yet due);
 * **memory**: the per-interval counters, what is in flight, and the tables kept per
   replication;
@@ -42,6 +46,7 @@ from .expectations import failure_demand  # the promise chain the adjusted Erlan
 from .formulas import recovery_probabilities
 from .guard import WorkGuard  # noqa: F401 (the engine's side of the budget; its old home)
 from .fluid import fluid as fluid_queue, queues_peak, rates_week, staff_week
+from .patience import classes as patience_classes, mean_s as mix_mean_s, most_patient
 from .router import policy_for
 from ..hours import longest_closure
 
@@ -243,9 +248,11 @@ def _blocked_redials(scenario, days: int, multiplier: float, handle: float, hori
     busy (Erlang B at the interval's load, for up to ``_EXACT_AGENTS`` agents) and whose
     patience ends before one frees up may redial, and a redial made before any agent frees
     up finds them all busy again. With short patience and quick redials a few agents busy
-    at once make a storm of attempts even at a low average load."""
-    p = scenario.patience
-    if p.dist == "none" or p.redial_prob <= 0.0:
+    at once make a storm of attempts even at a low average load. Where contact types have
+    their own patience, each class of callers redials by its own law: the sum weighted by
+    the classes' shares."""
+    mix = [c for c in patience_classes(scenario) if c.spec.dist != "none" and c.spec.redial_prob > 0.0]
+    if not mix:
         return 0.0
     rate, is_open = rates_week(scenario, days)
     lam = rate[is_open] * multiplier / 3600.0
@@ -259,12 +266,46 @@ def _blocked_redials(scenario, days: int, multiplier: float, handle: float, hori
         blocked = np.where(k <= n, step, blocked)
     blocked = np.where(n > _EXACT_AGENTS, np.clip(1.0 - n / np.maximum(a, 1e-300), 0.0, 1.0), blocked)
     frees = n / max(handle, 1e-9)  # agents freeing up per second when all are busy
-    leave = 1.0 / (1.0 + frees * p.mean_s)  # patience (mean p.mean_s) ends before an agent frees
-    still = 1.0 / ((1.0 + frees * p.mean_s) * (1.0 + frees * p.redial_delay_mean_s))  # nobody freed in one cycle
-    again = p.redial_prob * np.maximum(blocked, still) * leave
-    per_first = np.where(again < 1.0, blocked * leave * p.redial_prob / np.maximum(1.0 - again, 1e-300), np.inf)
-    cycle = p.mean_s + p.redial_delay_mean_s
-    return float(min((lam * per_first).sum() / lam.sum(), horizon / cycle if cycle > 0 else math.inf))
+    total = 0.0
+    for c in mix:
+        p = c.spec
+        leave = 1.0 / (1.0 + frees * p.mean_s)  # patience (mean p.mean_s) ends before an agent frees
+        still = 1.0 / ((1.0 + frees * p.mean_s) * (1.0 + frees * p.redial_delay_mean_s))  # nobody freed in one cycle
+        again = p.redial_prob * np.maximum(blocked, still) * leave
+        per_first = np.where(again < 1.0, blocked * leave * p.redial_prob / np.maximum(1.0 - again, 1e-300), np.inf)
+        cycle = p.mean_s + p.redial_delay_mean_s
+        total += c.share * float(min((lam * per_first).sum() / lam.sum(), horizon / cycle if cycle > 0 else math.inf))
+    return total
+
+
+def _redial_turns(mix, abandon: float, horizon: float) -> float:
+    """Expected contacts per need through redials, when a share ``abandon`` of the offered
+    callers abandon: one patience class's chain, or the chains of several weighted by
+    share, each class abandoning in proportion to its hazard (:mod:`simcenter.model.patience`)."""
+    if len(mix) == 1:
+        p = mix[0].spec
+        return _chain(p.redial_prob * abandon, p.redial_delay_mean_s, horizon)
+    h = sum(c.share * c.hazard for c in mix)
+    return sum(c.share * _chain(c.spec.redial_prob * (min(1.0, abandon * c.hazard / h) if h > 0 else 0.0), c.spec.redial_delay_mean_s, horizon)
+               for c in mix)
+
+
+def _redials_worst(mix, horizon: float):
+    """The longest redial chain of any patience class (each customer redials by their own
+    type's law, so a first contact's chain is at most this), and that class."""
+    return max(((_chain(c.spec.redial_prob, c.spec.redial_delay_mean_s, horizon) if c.spec.dist != "none" else 1.0, i)
+                for i, c in enumerate(mix)), key=lambda t: (t[0], -t[1]))
+
+
+def _pending_redials(mix, abandon_rate: float) -> tuple[str, float]:
+    """Callers between abandoning and redialling at once, at ``abandon_rate`` abandonments
+    a second, and the key of the delay that keeps most of them pending."""
+    if len(mix) == 1:
+        p = mix[0].spec
+        return f"{mix[0].key}.redial_delay_mean_s", abandon_rate * p.redial_prob * p.redial_delay_mean_s
+    h = sum(c.share * c.hazard for c in mix)
+    parts = [(abandon_rate * (c.share * c.hazard / h if h > 0 else 0.0) * c.spec.redial_prob * c.spec.redial_delay_mean_s, c.key) for c in mix]
+    return max(parts)[1] + ".redial_delay_mean_s", sum(v for v, _ in parts)
 
 
 #: Agents up to which the storm estimate computes Erlang B exactly (beyond, the fluid's).
@@ -290,37 +331,43 @@ def estimate(scenario) -> Estimate:
         wf = scenario.workforce
         handle *= (1.0 + wf.slowdown_morale_factor * 0.5) * (1.0 + (wf.new_hire_slowdown - 1.0) * 0.25)
 
-    # redials: the continuation probability is redial_prob x the abandonment the fluid queue shows
-    p = scenario.patience
-    redial_cycle = p.redial_delay_mean_s
+    # redials: the continuation probability is redial_prob x the abandonment the fluid queue shows;
+    # with per-type patience the queue's callers leave at the share-weighted hazard, and its pile-up
+    # is bounded with the most patient callers' patience (simcenter.model.patience)
+    mix = patience_classes(scenario)
+    mixed_s, patient_s = mix_mean_s(mix), mix_mean_s([most_patient(mix)])
     days = min(scenario.total_days, 14)
     multiplier, fluid, end = needs, None, 0.0
     for _ in range(4):  # fixed point: abandonment -> redials -> load -> abandonment
-        fluid, end = fluid_queue(scenario, days, multiplier, handle)
+        fluid, end = fluid_queue(scenario, days, multiplier, handle, patience_s=mixed_s)
         abandon = fluid.abandoned / fluid.offered if fluid.offered > 0 else 0.0
-        new = needs * _chain(p.redial_prob * abandon, redial_cycle, horizon)
+        new = needs * _redial_turns(mix, abandon, horizon)
         if abs(new - multiplier) <= 1e-3 * multiplier:
             break
         multiplier = new
     multiplier = max(multiplier, needs * (1.0 + _blocked_redials(scenario, days, multiplier, handle, horizon)))
     multiplier *= _missed_callbacks(scenario, days, multiplier, handle, needs)
-    peak = fluid.peak
+    pile = fluid
+    if patient_s != mixed_s:  # the most patient callers pile up most: a queue of them all bounds the pile-up
+        pile, end = fluid_queue(scenario, days, multiplier, handle, patience_s=patient_s)
+    peak = pile.peak
     if scenario.total_days > days:  # a second fortnight from where the first ended: growth per fortnight
-        again, end2 = fluid_queue(scenario, days, multiplier, handle, start_queue=end)
+        again, end2 = fluid_queue(scenario, days, multiplier, handle, start_queue=end, patience_s=patient_s)
         growth = max(0.0, end2 - end)
         peak = max(peak, again.peak + growth * max(0, scenario.total_days / days - 2))
-    peak = max(peak, _after_closure_peak(scenario, days, multiplier, handle))
+    peak = max(peak, _after_closure_peak(scenario, days, multiplier, handle, patient_s))
     if scenario.agent_groups:  # several queues: a queue its groups cannot keep up with piles up on its own
         peak = max(peak, queues_peak(scenario, days, multiplier, handle / max(scenario.nominal_handle_s, 1e-9)))
     next_day = 2.0 if scenario.calendar.after_hours == "next_day" else 1.0
     contacts = first * multiplier * (1.0 + (next_day - 1.0) * _closed_share(scenario))
     first_worst = first + 6.0 * math.sqrt(first) + 20.0
-    redials_worst = _chain(p.redial_prob, redial_cycle, horizon) if p.dist != "none" else 1.0
+    redials_worst, redial_class = _redials_worst(mix, horizon)
     bound = first_worst * needs_worst * redials_worst * next_day
 
     # what is pending at once beside the queue, by what keeps it pending
     per_s = contacts / horizon if horizon else 0.0
-    pending = {_STAFFING(scenario): peak, "patience.redial_delay_mean_s": fluid.peak_abandon_rate * p.redial_prob * p.redial_delay_mean_s}
+    redial_key, redialling = _pending_redials(mix, fluid.peak_abandon_rate)
+    pending = {_STAFFING(scenario): peak, redial_key: redialling}
     if scenario.has_promises:
         for i, c in enumerate(scenario.contact_types):
             share = c.share * c.promise_prob * per_s
@@ -350,21 +397,22 @@ def estimate(scenario) -> Estimate:
     memory += float(staff.max(initial=0.0)) * BYTES_PER_AGENT + employed * BYTES_PER_EMPLOYED_AGENT
     cost = SECONDS_PER_CONTACT * (1.5 if scenario.has_promises else 1.0) * (1.6 if scenario.workforce.enabled else 1.0)
     seconds = contacts * cost + intervals * counters * 2e-7 + starts * SECONDS_PER_AGENT_START + agent_days * SECONDS_PER_AGENT_DAY
-    driver, field = _driver(scenario, needs_worst, redials_worst)
+    driver, field = _driver(scenario, needs_worst, redials_worst, mix[redial_class])
     return Estimate(first, contacts, bound, intervals, reported, peak, in_flight, memory, reported * counters * 8.0, seconds, driver,
                     field, in_flight_field, starts, agent_days)
 
 
-def _after_closure_peak(scenario, days: int, multiplier: float, handle: float) -> float:
+def _after_closure_peak(scenario, days: int, multiplier: float, handle: float, patience_s: float) -> float:
     """The fluid's pile-up over ``days`` days from the start of the run's longest closure,
     when that closure lies beyond the first ``days`` days the estimate models (holidays,
     ``calendar.closed_dates``, break the weekly pattern): the callers deferred through it
-    (``after_hours = "next_day"``) come back at once. 0 otherwise."""
+    (``after_hours = "next_day"``) come back at once. 0 otherwise. Callers leave at one
+    over ``patience_s`` (the most patient's, for a bound)."""
     start, stop = longest_closure(scenario)
     if stop <= days * 86_400.0:
         return 0.0
     first_day = max(0, min(int(start // 86_400.0), scenario.total_days - days))
-    return fluid_queue(scenario, days, multiplier, handle, first_day=first_day)[0].peak
+    return fluid_queue(scenario, days, multiplier, handle, first_day=first_day, patience_s=patience_s)[0].peak
 
 
 def _closed_share(scenario) -> float:
@@ -375,11 +423,13 @@ def _closed_share(scenario) -> float:
     return float(rate[~is_open].sum() / total) if total > 0 else 0.0
 
 
-def _driver(scenario, needs_worst: float, redials_worst: float) -> tuple[str, str]:
+def _driver(scenario, needs_worst: float, redials_worst: float, redials) -> tuple[str, str]:
+    """What multiplies the contacts most, and the key to change; ``redials``: the patience
+    class (:class:`~simcenter.model.patience.PatienceClass`) with the longest redial chain."""
     if redials_worst >= needs_worst and redials_worst > 1.0:
-        p = scenario.patience
-        return (f"callers who abandon redial (patience.redial_prob = {p.redial_prob:g}, mean redial delay "
-                f"{p.redial_delay_mean_s:g} s, mean patience {p.mean_s:g} s)", "patience.redial_prob")
+        p, key = redials.spec, redials.key
+        return (f"callers who abandon redial ({key}.redial_prob = {p.redial_prob:g}, mean redial delay "
+                f"{p.redial_delay_mean_s:g} s, mean patience {p.mean_s:g} s)", f"{key}.redial_prob")
     if needs_worst > 1.0:
         i = max(range(len(scenario.contact_types)), key=lambda j: scenario.contact_types[j].promise_prob)
         c = scenario.contact_types[i]
@@ -422,9 +472,11 @@ def check(scenario) -> Estimate:
             value=est.contacts,
         )
     if est.waiting_peak > MAX_WAITING:
-        patience = scenario.patience
-        why = ("with patience.dist = none, callers never hang up, and" if patience.dist == "none"
-               else f"with a mean patience of {patience.mean_s:g} s, callers wait long enough that")
+        mix = patience_classes(scenario)
+        c = most_patient(mix)  # the pile-up is bounded with the most patient callers' patience
+        callers = "callers" if len(mix) == 1 else "callers of " + ", ".join(scenario.contact_types[i].name for i in c.types)
+        why = (f"with {c.key}.dist = none, {callers} never hang up, and" if c.spec.dist == "none"
+               else f"with a mean patience of {c.spec.mean_s:g} s{'' if len(mix) == 1 else f' ({c.key}.mean_s)'}, {callers} wait long enough that")
         raise ScenarioError(
             _STAFFING(scenario),
             f"{why} about {est.waiting_peak:.3g} callers would be waiting at once (the limit is {MAX_WAITING:.0e}); "

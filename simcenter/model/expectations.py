@@ -6,11 +6,12 @@ recovery fails), broken with ``b`` (the noncompliance, averaged over the reporte
 outages; for callbacks ``(1 - reach_prob)^max_attempts``), noticed and answered by a repeat
 contact with ``return_prob`` unless the anger ``A_{j+1} = A_j d + anger_per_broken_promise``
 reaches ``churn_anger`` (``d`` is the anger's decay over the mean due and notice delays).
-Contact ``j`` takes the expected angry talk time plus wrap-up, and its caller's patience is
-divided by the anger's divisor (:mod:`simcenter.model.formulas`, the engine's own
-formulas). A callback promise also costs the agents its attempts (each reaches the customer
-with ``reach_prob``: talk and wrap-up, else ``attempt_s``), counted as part of the handling of
-the contact that made it.
+Contact ``j`` takes the expected angry talk time plus wrap-up, and its caller's patience
+(the contact type's, :mod:`simcenter.model.patience`) is divided by the anger's divisor
+(:mod:`simcenter.model.formulas`, the engine's own formulas); the mean patience over the
+chain is the one with the contacts' mean abandonment hazard. A callback promise also costs
+the agents its attempts (each reaches the customer with ``reach_prob``: talk and wrap-up,
+else ``attempt_s``), counted as part of the handling of the contact that made it.
 
 The adjusted Erlang staffing (:func:`simcenter.planning.staffing.adjusted_plan`) feeds this
 load to Erlang A; the work estimate (:mod:`simcenter.model.budget`) bounds a run with it.
@@ -24,20 +25,24 @@ module apply it to.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..scenario import Scenario
 from .formulas import expected_angry_talk, noncompliance_by_day, patience_divisor, recovery_probabilities, work_time
+from .patience import classes, mean_s as patience_mix_mean
 
 __all__ = ["FailureDemand", "failure_demand", "mean_noncompliance", "patience_mean_s"]
 
 
 def patience_mean_s(scenario: Scenario) -> float | None:
-    """Callers' mean patience (s), None when they never hang up."""
-    p = scenario.patience
-    return None if p.dist == "none" else p.mean_s
+    """Callers' mean patience (s), None when they never hang up. With contact types that
+    have their own patience, that of the mix by the share-weighted abandonment hazard
+    (:func:`simcenter.model.patience.mean_s`): ``1 / sum_i share_i / mean_i``."""
+    mean = patience_mix_mean(classes(scenario))
+    return None if mean == math.inf else mean
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
     """Expected contacts, handling and patience per first contact, from the promise
     chain of every contact type (see the module's description for the equations)."""
     cust, rec = scenario.customers, scenario.recovery
-    patience = patience_mean_s(scenario)
+    patience = patience_mean_s(scenario) if not scenario.has_type_patience else None
     half_life_h = cust.anger_half_life_days * 24.0
     total_contacts = total_handle = total_patience_rate = 0.0
     by_type = {}
@@ -81,6 +86,9 @@ def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
         if c.promise_kind == "callback":
             r, cb = scenario.callbacks.reach_prob, scenario.callbacks
             callback_work = sum((1.0 - r) ** k * (r * (talk + wrap) + (1.0 - r) * cb.attempt_s) for k in range(cb.max_attempts))
+        if scenario.has_type_patience:  # the type's own callers' patience (or [patience])
+            spec = scenario.patience_of(k)
+            patience = None if spec.dist == "none" else spec.mean_s
         reach, anger = 1.0, 0.0  # probability that contact j happens; anger at it
         contacts = handle = patience_rate = 0.0
         for j in range(max_repeats + 1):
@@ -104,5 +112,8 @@ def failure_demand(scenario: Scenario, max_repeats: int = 50) -> FailureDemand:
         total_contacts += c.share * contacts
         total_handle += c.share * handle
         total_patience_rate += c.share * patience_rate
-    mean_patience = None if patience is None else total_contacts / total_patience_rate
+    if scenario.has_type_patience:
+        mean_patience = total_contacts / total_patience_rate if total_patience_rate > 0 else None
+    else:
+        mean_patience = None if patience is None else total_contacts / total_patience_rate
     return FailureDemand(total_contacts, total_handle / total_contacts, mean_patience, by_type)

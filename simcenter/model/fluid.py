@@ -8,6 +8,9 @@ first days of the run, this gives how much is offered, abandoned and left waitin
 the pile-up the run would meet where the load exceeds the agents. With several queues and
 skill groups each queue is also run on its own, with all the time of every group that has
 its skill, so that a queue nobody staffs shows its pile-up whatever the other queues have.
+Where contact types have their own patience, the caller of :func:`fluid` says which mean
+patience the waiting callers leave at (:mod:`simcenter.model.patience`); each queue on its
+own leaves at its type's.
 """
 
 from __future__ import annotations
@@ -89,16 +92,20 @@ class _Fluid:
 
 
 def fluid(scenario, days: int, multiplier: float, handle_s: float, start_queue: float = 0.0, staff=None,
-          first_day: int = 0) -> tuple[_Fluid, float]:
+          first_day: int = 0, patience_s: float | None = None) -> tuple[_Fluid, float]:
     """The queue as a fluid over ``days`` days (from ``first_day``): arrivals at the
     first-contact rate times ``multiplier``, service at agents (``staff`` per interval, or
-    the plan's) / handling time, abandonment at waiting / patience. Returns the summary and
-    the queue left at the end."""
+    the plan's) / handling time, abandonment at waiting / patience (``patience_s``, ``inf``
+    for callers who never hang up; unset: the scenario-wide ``[patience]``'s mean). Returns
+    the summary and the queue left at the end."""
     rate, is_open = rates_week(scenario, days, first_day)
     staff = staff_week(scenario, days, first_day=first_day) if staff is None else staff
     dt = scenario.interval_s
-    p = scenario.patience
-    theta = math.inf if p.dist == "none" else p.mean_s
+    if patience_s is None:
+        p = scenario.patience
+        theta = math.inf if p.dist == "none" else p.mean_s
+    else:
+        theta = patience_s
     q, offered, abandoned, peak, peak_rate, first, serving = start_queue, 0.0, 0.0, start_queue, 0.0, None, 0.0
     deferred = 0.0  # callers told to try again after the next opening (calendar.after_hours = "next_day")
     next_day = scenario.calendar.after_hours == "next_day"
@@ -142,14 +149,16 @@ def queues_peak(scenario, days: int, multiplier: float, slower: float) -> float:
     time of every group with its skill (at the group's best speed on it), summed over the
     queues. Optimistic for each queue, it still shows a queue few or no agents serve."""
     total = 0.0
-    for c in scenario.contact_types:
+    for q, c in enumerate(scenario.contact_types):
         groups = scenario.skill_holders(c.name)
         staff = sum(staff_week(scenario, days, g) for g, _ in groups)
         handle = (c.handle_time.mean + c.wrapup_s) * min(skill.handle_factor for _, skill in groups) * slower
-        first, end = fluid(scenario, days, multiplier * c.share, handle, staff=staff)
+        p = scenario.patience_of(q)  # the queue's own callers' patience
+        theta = math.inf if p.dist == "none" else p.mean_s
+        first, end = fluid(scenario, days, multiplier * c.share, handle, staff=staff, patience_s=theta)
         peak = first.peak
         if scenario.total_days > days:
-            again, end2 = fluid(scenario, days, multiplier * c.share, handle, start_queue=end, staff=staff)
+            again, end2 = fluid(scenario, days, multiplier * c.share, handle, start_queue=end, staff=staff, patience_s=theta)
             peak = max(peak, again.peak + max(0.0, end2 - end) * max(0, scenario.total_days / days - 2))
         total += peak
     return total

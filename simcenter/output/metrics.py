@@ -43,7 +43,8 @@ GROUPS: dict[str, tuple[str, Callable]] = {
     "concessions": ("with a concession window or out-of-policy requests",
                     lambda s: s.calendar.after_hours == "conceded" or s.policy.out_of_policy_prob > 0),
     "after_hours": ("when the center closes", lambda s: not _always_open(s)),
-    "redials": ("with patience.redial_prob > 0", lambda s: s.patience.redial_prob > 0),
+    "redials": ("with patience.redial_prob > 0 (or a contact type's own)",
+                lambda s: any(s.patience_of(i).redial_prob > 0 for i in range(len(s.contact_types)))),
     "value": ("with value.enabled", lambda s: s.value.enabled),
 }
 

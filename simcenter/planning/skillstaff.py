@@ -7,7 +7,9 @@ simulation, after an Erlang baseline:
 
 1. **Erlang baseline** (:func:`erlang_baseline`). Each queue on its own: Erlang A (C
    when callers never abandon) for its first-contact rate averaged over the open hours,
-   its handling time (talk + wrap-up) and the callers' mean patience. Then *pooled where
+   its handling time (talk + wrap-up) and its callers' mean patience (the contact type's
+   own, if it has one; for a pooled component, the one with the queues' abandonment
+   hazards weighted by rate). Then *pooled where
    groups overlap*: queues linked by a group with several skills form a component, and the
    component is staffed as one queue with its total rate and load-weighted handling time,
    the lower bound full flexibility would reach. The separate sum is what specialists
@@ -38,6 +40,7 @@ import pandas as pd
 from ..errors import SimcenterError
 from ..model.center import run_replication
 from ..model.expectations import patience_mean_s
+from ..model.patience import PatienceClass, mean_s as mix_mean_s
 from ..output.analysis import reported
 from ..output.metrics import metric
 from ..scenario import Scenario
@@ -93,6 +96,18 @@ def _targets(scenario: Scenario, target: Target | dict) -> list[Target]:
     return out
 
 
+def _patience_s(scenario: Scenario, queues: list, rates: np.ndarray) -> float | None:
+    """Mean patience (s) of the callers of ``queues`` (None: they never hang up): the
+    scenario's when no contact type has its own; else a queue's own, and for several the
+    one with their abandonment hazards weighted by rate (:mod:`simcenter.model.patience`)."""
+    if not scenario.has_type_patience:
+        return patience_mean_s(scenario)
+    mix = [PatienceClass(scenario.patience_of(q), 1.0, scenario.patience_key(q), (q,)) for q in queues]
+    weights = [float(rates[q]) for q in queues]
+    mean = mix_mean_s(mix, weights if sum(weights) > 0 else None)
+    return None if mean == math.inf else mean
+
+
 def erlang_baseline(scenario: Scenario, target: Target | dict) -> pd.DataFrame:
     """Per queue: ``queue, calls_per_hour, handle_s, separate`` (Erlang agents for the
     queue alone), ``component`` and ``pooled`` (agents for the component as one queue,
@@ -101,16 +116,15 @@ def erlang_baseline(scenario: Scenario, target: Target | dict) -> pd.DataFrame:
         raise SimcenterError("the scenario has no [[agent_groups]]; use the per-interval staffing search")
     targets = _targets(scenario, target)
     rates, handle = _queue_loads(scenario)
-    patience = patience_mean_s(scenario)
     rows = []
     for ci, comp in enumerate(components(scenario)):
         rate = float(rates[comp].sum())
         aht = float((rates[comp] * handle[comp]).sum() / rate) if rate > 0 else float(handle[comp].mean())
         strict = max(comp, key=lambda q: (targets[q].level, -targets[q].answer_s))  # the component meets its strictest target
-        pooled = _staff(rate, aht, patience, targets[strict])
+        pooled = _staff(rate, aht, _patience_s(scenario, comp, rates), targets[strict])
         for q in comp:
-            rows.append((scenario.contact_types[q].name, float(rates[q]), float(handle[q]), _staff(float(rates[q]), float(handle[q]), patience, targets[q]),
-                         ci, pooled))
+            rows.append((scenario.contact_types[q].name, float(rates[q]), float(handle[q]),
+                         _staff(float(rates[q]), float(handle[q]), _patience_s(scenario, [q], rates), targets[q]), ci, pooled))
     return pd.DataFrame(rows, columns=["queue", "calls_per_hour", "handle_s", "separate", "component", "pooled"])
 
 

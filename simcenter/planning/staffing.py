@@ -4,7 +4,12 @@ ways side by side.
 (a) **Erlang** (:func:`erlang_plan`): each open interval on its own, as if it were a
     stationary queue: first contacts at the interval's rate, the nominal handling time
     (talk + wrap-up, averaged over contact types), and Erlang A with the mean patience
-    (Erlang C when callers never abandon). What a planner's spreadsheet does.
+    (Erlang C when callers never abandon). What a planner's spreadsheet does. When contact
+    types have their own patience, Erlang A takes one patience for the mix: the one whose
+    abandonment rate is the share-weighted mean of the types' rates, ``1 / sum_i share_i /
+    mean_i`` (a type whose callers never hang up counts with rate 0; see
+    :mod:`simcenter.model.patience`). The line holds more patient callers than arrive, so
+    where the types' patiences differ much this overstates abandonment a little.
 
 (b) **Adjusted Erlang** (:func:`adjusted_plan`): the same formula fed with the load the
     scenario's failure demand implies: :func:`simcenter.model.expectations.failure_demand`
@@ -14,7 +19,10 @@ ways side by side.
     handling and mean patience. Then a
     fixed point couples the load and the staffing: abandoned callers redial with
     ``redial_prob``, so the offered rate is ``λ_0 / (1 - redial_prob · P_ab(n))`` with
-    ``P_ab(n)`` Erlang A's at the staffing ``n`` it implies; starting from plan (a), the
+    ``P_ab(n)`` Erlang A's at the staffing ``n`` it implies (with per-type patience, the mean
+    patience over the chain by the contacts' mean abandonment hazard, and the
+    ``redial_prob`` of those who abandon: the types' weighted by share times hazard);
+    starting from plan (a), the
     staffing is recomputed until it no longer changes (it can only grow, so this ends).
     Repeat contacts are assumed to follow the intraday shape of first contacts.
 
@@ -55,6 +63,7 @@ from ..errors import SimcenterError
 from ..output.metrics import metric
 from ..outputs import FileKind
 from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
+from ..model.patience import classes as patience_classes, redial_prob as mix_redial_prob
 from ..output.analysis import confidence_interval, doubled, replicate_until
 from ..scenario import Scenario
 
@@ -146,7 +155,7 @@ def adjusted_plan(scenario: Scenario, target: Target, max_iterations: int = 100)
     """(b) Erlang A per interval on the load the failure demand implies, with the redial
     fixed point (see the module's description)."""
     fd = failure_demand(scenario)
-    redial = scenario.patience.redial_prob if fd.patience_s is not None else 0.0
+    redial = mix_redial_prob(patience_classes(scenario)) if fd.patience_s is not None else 0.0
     plan = []
     for first, n in zip(first_contact_rates(scenario), erlang_plan(scenario, target)):
         rate = first * fd.contacts

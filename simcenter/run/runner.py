@@ -62,9 +62,12 @@ def simulate(
 
         from ..errors import OverloadWarning
 
+        never = [i for i in range(len(scenario.contact_types)) if scenario.patience_of(i).dist == "none"]
+        callers = "callers" if len(never) == len(scenario.contact_types) else "callers of " + ", ".join(scenario.contact_types[i].name for i in never)
+        keys = " and ".join(dict.fromkeys(f"{scenario.patience_key(i)}.dist" for i in never))
         warnings.warn(
-            f"{scenario.name + ': ' if scenario.name else ''}from {first} the offered load exceeds the agents on duty and callers never hang up "
-            f"(patience.dist = none): up to about {backlog:,.0f} first contacts wait at once; the results describe "
+            f"{scenario.name + ': ' if scenario.name else ''}from {first} the offered load exceeds the agents on duty and {callers} never hang up "
+            f"({keys} = none): up to about {backlog:,.0f} first contacts wait at once; the results describe "
             "that pile-up, not a steady state",
             OverloadWarning,
             stacklevel=2,
