@@ -88,20 +88,30 @@ def scenario_data(draw, max_rate=120.0, max_agents=12):
         }
         for i in range(n_types)
     ]
-    patience = draw(st.sampled_from(["exponential", "lognormal", "none"]))
-    data["patience"] = {
-        "dist": patience,
+    data["patience"] = draw(patiences())
+    for ctype in data["contact_types"]:  # some types with their callers' own patience
+        if draw(st.integers(0, 3)) == 0:
+            ctype["patience"] = draw(patiences())
+    return data
+
+
+@st.composite
+def patiences(draw):
+    """A [patience] table (or a contact type's own)."""
+    dist = draw(st.sampled_from(["exponential", "lognormal", "none"]))
+    patience = {
+        "dist": dist,
         # below 1: with a redial probability of 1 and nobody answering (a roster that has
         # quit), every caller redials until the horizon, a storm of a million contacts that
         # is tested once on its own (test_properties.py) rather than at random here
         "redial_prob": draw(st.floats(0, 0.95)),
         "redial_delay_mean_s": draw(st.floats(1, 3600)),
     }
-    if patience != "none":
-        data["patience"]["mean_s"] = draw(st.floats(5, 900))
-    if patience == "lognormal":
-        data["patience"]["cv"] = draw(st.floats(0.1, 2))
-    return data
+    if dist != "none":
+        patience["mean_s"] = draw(st.floats(5, 900))
+    if dist == "lognormal":
+        patience["cv"] = draw(st.floats(0.1, 2))
+    return patience
 
 
 def with_promises(data, draw):

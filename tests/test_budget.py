@@ -33,9 +33,13 @@ def corner_scenario_data(draw):
     data = draw(any_scenario_data())
     corner = draw(st.sampled_from(["redial_loop", "promise_loop", "endless_patience", "fine_grid", "huge_rate", "none"]))
     note(f"corner: {corner}")
-    if corner == "redial_loop":
-        data["patience"] = {"dist": draw(st.sampled_from(["exponential", "lognormal"])), "mean_s": draw(TINY), "cv": 1.0,
-                            "redial_prob": draw(st.sampled_from([1.0, 0.9999, 0.99, 0.5])), "redial_delay_mean_s": draw(TINY)}
+    if corner == "redial_loop":  # everyone's, or one contact type's callers'
+        storm = {"dist": draw(st.sampled_from(["exponential", "lognormal"])), "mean_s": draw(TINY), "cv": 1.0,
+                 "redial_prob": draw(st.sampled_from([1.0, 0.9999, 0.99, 0.5])), "redial_delay_mean_s": draw(TINY)}
+        if draw(st.booleans()):
+            data["patience"] = storm
+        else:
+            data["contact_types"][draw(st.integers(0, len(data["contact_types"]) - 1))]["patience"] = storm
     elif corner == "promise_loop":
         for c in data["contact_types"]:
             c.update(promise_prob=1.0, noncompliance=1.0, promise_kind=draw(st.sampled_from(["fulfilment", "callback"])),
