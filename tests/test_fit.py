@@ -255,3 +255,19 @@ def test_run_writes_a_contact_log_and_fit_writes_its_results(tmp_path, capsys):
     other.write_text("a,b\n1,2\n")
     assert main(["run", os.path.join(ROOT, "scenarios/erlang_a.toml"), "--replications", "1", "--contact-log", str(other)]) == 2
     assert other.read_text() == "a,b\n1,2\n"
+
+
+def test_types_that_wait_differently_get_their_own_patience_and_gamma_talk_is_told(tmp_path):
+    s = erlang_a(**{"simulation.days": 6}).replace({"contact_types": [
+        {"name": "sales", "share": 0.5, "handle_time": {"dist": "gamma", "mean_s": 180.0, "cv": 0.6},
+         "patience": {"dist": "exponential", "mean_s": 120.0}},
+        {"name": "care", "share": 0.5, "handle_time": {"dist": "exponential", "mean_s": 180.0},
+         "patience": {"dist": "exponential", "mean_s": 600.0, "redial_prob": 0.5}}]})
+    path, _ = simulated_log(tmp_path, s)
+    fit = simcenter.fit(path)
+    by_name = {c.name: c for c in fit.scenario.contact_types}
+    assert by_name["sales"].handle_time.dist == "gamma" and by_name["care"].handle_time.dist == "exponential"
+    assert by_name["sales"].patience is not None and by_name["care"].patience is not None
+    assert abs(by_name["sales"].patience.mean_s / 120 - 1) < 0.1 and abs(by_name["care"].patience.mean_s / 600 - 1) < 0.15
+    assert by_name["sales"].patience.redial_prob < 0.05 < 0.4 < by_name["care"].patience.redial_prob
+    simcenter.simulate(fit.scenario.replace({"simulation.days": 1}), replications=1)  # the fitted file runs
