@@ -46,7 +46,7 @@ from .expectations import failure_demand  # the promise chain the adjusted Erlan
 from .formulas import recovery_probabilities
 from .guard import WorkGuard  # noqa: F401 (the engine's side of the budget; its old home)
 from .fluid import fluid as fluid_queue, queues_peak, rates_week, staff_week
-from .patience import classes as patience_classes, mean_s as mix_mean_s, most_patient
+from .patience import abandoners, abandoning, classes as patience_classes, mean_s as mix_mean_s, most_patient
 from .router import policy_for
 from ..hours import longest_closure
 
@@ -278,36 +278,6 @@ def _blocked_redials(scenario, days: int, multiplier: float, handle: float, hori
     return total
 
 
-def _redial_turns(mix, abandon: float, horizon: float) -> float:
-    """Expected contacts per need through redials, when a share ``abandon`` of the offered
-    callers abandon: one patience class's chain, or the chains of several weighted by
-    share, each class abandoning in proportion to its hazard (:mod:`simcenter.model.patience`)."""
-    if len(mix) == 1:
-        p = mix[0].spec
-        return _chain(p.redial_prob * abandon, p.redial_delay_mean_s, horizon)
-    h = sum(c.share * c.hazard for c in mix)
-    return sum(c.share * _chain(c.spec.redial_prob * (min(1.0, abandon * c.hazard / h) if h > 0 else 0.0), c.spec.redial_delay_mean_s, horizon)
-               for c in mix)
-
-
-def _redials_worst(mix, horizon: float):
-    """The longest redial chain of any patience class (each customer redials by their own
-    type's law, so a first contact's chain is at most this), and that class."""
-    return max(((_chain(c.spec.redial_prob, c.spec.redial_delay_mean_s, horizon) if c.spec.dist != "none" else 1.0, i)
-                for i, c in enumerate(mix)), key=lambda t: (t[0], -t[1]))
-
-
-def _pending_redials(mix, abandon_rate: float) -> tuple[str, float]:
-    """Callers between abandoning and redialling at once, at ``abandon_rate`` abandonments
-    a second, and the key of the delay that keeps most of them pending."""
-    if len(mix) == 1:
-        p = mix[0].spec
-        return f"{mix[0].key}.redial_delay_mean_s", abandon_rate * p.redial_prob * p.redial_delay_mean_s
-    h = sum(c.share * c.hazard for c in mix)
-    parts = [(abandon_rate * (c.share * c.hazard / h if h > 0 else 0.0) * c.spec.redial_prob * c.spec.redial_delay_mean_s, c.key) for c in mix]
-    return max(parts)[1] + ".redial_delay_mean_s", sum(v for v, _ in parts)
-
-
 #: Agents up to which the storm estimate computes Erlang B exactly (beyond, the fluid's).
 _EXACT_AGENTS = 200
 
@@ -341,7 +311,7 @@ def estimate(scenario) -> Estimate:
     for _ in range(4):  # fixed point: abandonment -> redials -> load -> abandonment
         fluid, end = fluid_queue(scenario, days, multiplier, handle, patience_s=mixed_s)
         abandon = fluid.abandoned / fluid.offered if fluid.offered > 0 else 0.0
-        new = needs * _redial_turns(mix, abandon, horizon)
+        new = needs * sum(c.share * _chain(c.spec.redial_prob * a, c.spec.redial_delay_mean_s, horizon) for c, a in abandoning(mix, abandon))
         if abs(new - multiplier) <= 1e-3 * multiplier:
             break
         multiplier = new
@@ -361,13 +331,15 @@ def estimate(scenario) -> Estimate:
     next_day = 2.0 if scenario.calendar.after_hours == "next_day" else 1.0
     contacts = first * multiplier * (1.0 + (next_day - 1.0) * _closed_share(scenario))
     first_worst = first + 6.0 * math.sqrt(first) + 20.0
-    redials_worst, redial_class = _redials_worst(mix, horizon)
+    # each customer redials by their own type's law: a first contact's chain is at most the longest class's
+    chains = [_chain(c.spec.redial_prob, c.spec.redial_delay_mean_s, horizon) if c.spec.dist != "none" else 1.0 for c in mix]
+    redials_worst = max(chains)
     bound = first_worst * needs_worst * redials_worst * next_day
 
     # what is pending at once beside the queue, by what keeps it pending
     per_s = contacts / horizon if horizon else 0.0
-    redial_key, redialling = _pending_redials(mix, fluid.peak_abandon_rate)
-    pending = {_STAFFING(scenario): peak, redial_key: redialling}
+    redialling = [(fluid.peak_abandon_rate * w * c.spec.redial_prob * c.spec.redial_delay_mean_s, c.key) for c, w in abandoners(mix)]
+    pending = {_STAFFING(scenario): peak, max(redialling)[1] + ".redial_delay_mean_s": sum(v for v, _ in redialling)}
     if scenario.has_promises:
         for i, c in enumerate(scenario.contact_types):
             share = c.share * c.promise_prob * per_s
@@ -397,7 +369,7 @@ def estimate(scenario) -> Estimate:
     memory += float(staff.max(initial=0.0)) * BYTES_PER_AGENT + employed * BYTES_PER_EMPLOYED_AGENT
     cost = SECONDS_PER_CONTACT * (1.5 if scenario.has_promises else 1.0) * (1.6 if scenario.workforce.enabled else 1.0)
     seconds = contacts * cost + intervals * counters * 2e-7 + starts * SECONDS_PER_AGENT_START + agent_days * SECONDS_PER_AGENT_DAY
-    driver, field = _driver(scenario, needs_worst, redials_worst, mix[redial_class])
+    driver, field = _driver(scenario, needs_worst, redials_worst, mix[chains.index(redials_worst)])
     return Estimate(first, contacts, bound, intervals, reported, peak, in_flight, memory, reported * counters * 8.0, seconds, driver,
                     field, in_flight_field, starts, agent_days)
 

@@ -44,7 +44,8 @@ from ..scenario import Patience
 from .distributions import patience_draws
 from .streams import Purpose
 
-__all__ = ["PatienceClass", "classes", "draws_by_type", "hazard", "mean_s", "most_patient", "most_patient_s", "redial_prob", "redial_keys",
+__all__ = ["PatienceClass", "classes", "draws_by_type", "hazard", "mean_s", "abandoning", "abandoners", "most_patient", "most_patient_s",
+           "redial_prob", "redial_keys",
            "type_stream", "TYPE_FIRST", "TYPE_REDIAL", "TYPE_REDIAL_DELAY", "TYPE_RETRY", "TYPE_REPEAT"]
 
 #: Sub-streams of a contact type with its own patience: ``Purpose.TYPE_PATIENCE``, index
@@ -131,6 +132,24 @@ def redial_prob(mix: list[PatienceClass]) -> float:
         return 0.0 if p.dist == "none" else p.redial_prob
     h = _mix_hazard(mix)
     return sum(c.share * c.hazard * c.spec.redial_prob for c in mix) / h if h > 0 else 0.0
+
+
+def abandoning(mix: list[PatienceClass], abandon: float) -> list[tuple[PatienceClass, float]]:
+    """Each class with the chance its callers abandon when a share ``abandon`` of the
+    mix's do: in proportion to the class's hazard (capped at 1); one class, ``abandon``."""
+    if len(mix) == 1:
+        return [(mix[0], abandon)]
+    h = _mix_hazard(mix)
+    return [(c, min(1.0, abandon * c.hazard / h) if h > 0 else 0.0) for c in mix]
+
+
+def abandoners(mix: list[PatienceClass]) -> list[tuple[PatienceClass, float]]:
+    """Each class with its share of the callers who abandon (share times hazard, over the
+    mix's hazard); one class, 1."""
+    if len(mix) == 1:
+        return [(mix[0], 1.0)]
+    h = _mix_hazard(mix)
+    return [(c, c.share * c.hazard / h if h > 0 else 0.0) for c in mix]
 
 
 def most_patient(mix: list[PatienceClass]) -> PatienceClass:
