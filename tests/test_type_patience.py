@@ -379,3 +379,36 @@ def test_the_overload_warning_names_the_types_that_never_hang_up():
         simcenter.simulate(s)
     everyone = Scenario.from_dict(_two({"dist": "exponential", "mean_s": 60.0}, patience={"dist": "exponential", "mean_s": 60.0}))
     assert everyone.overload_backlog() == (0.0, None)
+
+
+# -- from a contact log ----------------------------------------------------------------------
+
+
+def test_a_log_fits_back_to_each_types_patience_and_the_gamma(tmp_path):
+    """A log simulated from a center whose `quick` line has its own patience (exponential
+    60 s) and gamma handling (cv 0.5), the other line on [patience] (exponential 600 s):
+    `simcenter fit` gives each type its own patience table (the types differ beyond doubt)
+    and `quick` the gamma, and the fit's 95% intervals of each type's mean patience hold the
+    truth."""
+    from simcenter.estimate.fitting import fit
+
+    from .test_fit import simulated_log
+
+    truth = Scenario.from_dict({
+        "simulation": {"days": 4, "warmup_days": 1, "interval_minutes": 30, "seed": 3},
+        "arrivals": {"calls_per_hour": 200.0},
+        "contact_types": [{"name": "quick", "share": 0.5, "handle_time": {"dist": "gamma", "mean_s": 180.0, "cv": 0.5},
+                           "patience": {"dist": "exponential", "mean_s": 60.0}},
+                          {"name": "slow", "share": 0.5, "handle_time": EXP}],
+        "patience": {"dist": "exponential", "mean_s": 600.0},
+        "agents": {"staffing": 10}})
+    path, _ = simulated_log(tmp_path, truth)
+    fitted = fit(path)
+    s, est = fitted.scenario, fitted.estimates
+    types = {c.name: c for c in s.contact_types}
+    assert types["quick"].handle_time.dist == "gamma" and types["quick"].patience is not None and types["slow"].patience is not None
+    rows = est[(est.section == "patience") & (est.quantity == "patience, censored ML, exponential: mean")].set_index("contact_type")
+    for name, mean in (("quick", 60.0), ("slow", 600.0)):
+        assert rows.loc[name, "low"] <= mean <= rows.loc[name, "high"], (name, rows.loc[name].to_dict())
+        assert types[name].patience.dist == "exponential"
+    assert Scenario.from_toml(s.to_toml()) == s
