@@ -39,7 +39,7 @@ from ._io import atomic_write_bytes
 from .errors import SimcenterError
 
 __all__ = ["Inputs", "FileKind", "check_file", "check_results_dir", "write_results_dir", "replace_results_files", "read_manifest",
-           "MANIFEST"]
+           "retire_results_files", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 #: The least free space a result needs beside what it is expected to take.
@@ -272,6 +272,26 @@ def write_results_dir(path: str | Path, kind: str, files: dict, what: str, input
     manifest = check_results_dir(path, kind, what, inputs, tuple(files))
     path.mkdir(parents=True, exist_ok=True)
     return replace_results_files(path, files, what, manifest or {"kind": kind, **(extra or {})})
+
+
+def retire_results_files(path: str | Path, names, what: str) -> None:
+    """Remove from results directory ``path`` the files of ``names`` that simcenter wrote there
+    before and a new result no longer has (a fit without a backtest after one with), while they
+    still hold what simcenter wrote; the manifest stops listing them. A file the user changed
+    is refused, as a replacement would be."""
+    path = Path(path)
+    manifest = read_manifest(path) if path.is_dir() else None
+    if manifest is None:
+        return
+    stale = [n for n in names if n in manifest.get("files", [])]
+    if not stale:
+        return
+    _check_unchanged(path, manifest, stale, what)
+    doc = {**manifest, "files": [f for f in manifest.get("files", []) if f not in stale],
+           "sha256": {k: v for k, v in manifest.get("sha256", {}).items() if k not in stale}}
+    atomic_write_bytes(path / MANIFEST, (json.dumps(doc, indent=2) + "\n").encode())
+    for name in stale:
+        (path / name).unlink(missing_ok=True)
 
 
 def replace_results_files(path: Path, files: dict, what: str, manifest: dict | None = None) -> list[Path]:

@@ -271,3 +271,79 @@ def test_types_that_wait_differently_get_their_own_patience_and_gamma_talk_is_to
     assert abs(by_name["sales"].patience.mean_s / 120 - 1) < 0.1 and abs(by_name["care"].patience.mean_s / 600 - 1) < 0.15
     assert by_name["sales"].patience.redial_prob < 0.05 < 0.4 < by_name["care"].patience.redial_prob
     simcenter.simulate(fit.scenario.replace({"simulation.days": 1}), replications=1)  # the fitted file runs
+
+
+# -- what a hostile user tried -----------------------------------------------------------------
+
+
+def test_a_users_own_log_is_never_replaced_by_run_contact_log(tmp_path):
+    mine = tmp_path / "acd_export.csv"
+    mine.write_text("contact_id,customer_id,arrival,contact_type,outcome,wait_s,talk_s,wrapup_s,agent_id,direction\n"
+                    "1,7,2026-01-05 08:00:00,all,answered,3,200,10,4,inbound\n")
+    before = mine.read_bytes()
+    assert main(["run", os.path.join(ROOT, "scenarios/erlang_a.toml"), "--replications", "1", "--contact-log", str(mine)]) == 2
+    assert mine.read_bytes() == before
+
+
+def test_odd_data_gets_one_line_not_an_internal_error(tmp_path, capsys):
+    rows = _log_rows(tmp_path)
+    cases = {
+        "wait_zero.csv": rows.assign(wait_s="0"),
+        "year_1600.csv": rows.assign(arrival=rows.arrival.str.replace("2026", "1600", regex=False)),
+        "dates_only.csv": rows.assign(arrival=rows.arrival.str[:10]),
+        "huge_wait.csv": rows.assign(wait_s="1e308"),
+        "mixed_offsets.csv": rows.assign(arrival=rows.arrival.where(rows.index != 3, rows.arrival + "+01:00")),
+    }
+    for name, frame in cases.items():
+        frame.to_csv(tmp_path / name, index=False)
+        code = main(["fit", str(tmp_path / name), "--out", str(tmp_path / f"out_{name}"), "--quiet"])
+        err = capsys.readouterr().err
+        assert code in (0, 2) and "internal error" not in err and "Traceback" not in err, (name, err)
+        if code == 0:  # the fitted scenario is valid and runs
+            assert main(["validate", str(tmp_path / f"out_{name}" / "scenario.toml")]) == 0
+    # a file name that would write TOML of its own into the comments
+    sly = tmp_path / "center\ncosts = { agent_hour = 999999.0 }\n#.csv"
+    rows.to_csv(sly, index=False)
+    fit = simcenter.fit(sly)
+    assert fit.scenario.costs.agent_hour != 999999.0
+    # strings with missing values, as pd.read_csv(dtype=str) gives
+    text = pd.read_csv(tmp_path / "wait_zero.csv", dtype=str)
+    text["talk_s"] = text["talk_s"].where(text["outcome"] == "answered")
+    assert simcenter.fit(text.assign(wait_s=rows.wait_s)).scenario
+
+
+def test_interval_reports_that_do_not_add_up(tmp_path, capsys):
+    s = erlang_a(**{"simulation.days": 2})
+    trace = tmp_path / "t.parquet"
+    simcenter.simulate(s.replace({"simulation.replications": 1}), trace=trace)
+    rep = interval_report_from_trace(pd.read_parquet(trace), s, default_start(s))
+    rep.to_csv(tmp_path / "r.csv", index=False)
+    assert main(["fit", str(tmp_path / "r.csv"), "--out", str(tmp_path / "o1"), "--interval-minutes", "15"]) == 2
+    assert "--interval-minutes 30" in capsys.readouterr().err
+    pd.concat([rep, rep.iloc[[5]]]).to_csv(tmp_path / "dup.csv", index=False)
+    assert main(["fit", str(tmp_path / "dup.csv"), "--out", str(tmp_path / "o2")]) == 2
+    assert "repeats the queue" in capsys.readouterr().err
+    # the center's agents repeated on each queue's row are taken once
+    s2 = s.replace({"contact_types": [{"name": "a", "share": 0.5, "handle_time": {"dist": "exponential", "mean_s": 180.0}},
+                                      {"name": "b", "share": 0.5, "handle_time": {"dist": "exponential", "mean_s": 180.0}}]})
+    simcenter.simulate(s2.replace({"simulation.replications": 1}), trace=tmp_path / "t2.parquet")
+    two = interval_report_from_trace(pd.read_parquet(tmp_path / "t2.parquet"), s2, default_start(s2))
+    two["agents"] = 11  # the center's agents, repeated on both queues' rows
+    fit = simcenter.fit(two)
+    assert set(fit.scenario.agents.staffing) == {11}
+    assert fit.scenario.patience.dist == "exponential"
+
+
+def test_a_fit_without_backtest_retires_the_earlier_backtest(tmp_path):
+    path, _ = simulated_log(tmp_path, erlang_a(**{"simulation.days": 2}))
+    out = tmp_path / "out"
+    assert main(["fit", str(path), "--out", str(out), "--backtest", "--replications", "2", "--quiet"]) == 0
+    assert (out / "backtest.csv").exists()
+    assert main(["fit", str(path), "--out", str(out), "--quiet"]) == 0
+    assert not (out / "backtest.csv").exists() and not (out / "backtest.png").exists()
+
+
+def test_type_names_with_dollars_draw(tmp_path):
+    path, _ = simulated_log(tmp_path, erlang_a(**{"simulation.days": 1, "contact_types": [
+        {"name": "refunds $5-$50", "handle_time": {"dist": "exponential", "mean_s": 180.0}}]}))
+    assert main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0

@@ -87,9 +87,14 @@ def _mean_interval(x: np.ndarray) -> tuple:
 
 
 def _patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
-    if int(abandoned.sum()) < MIN_ABANDONED:
+    """None where fewer than :data:`MIN_ABANDONED` callers abandoned after a wait (a wait of
+    zero tells nothing of patience)."""
+    if int((abandoned & (wait > 0)).sum()) < MIN_ABANDONED:
         return None
-    fits = fit_patience(wait, abandoned)
+    try:
+        fits = fit_patience(wait, abandoned)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
     return PatienceFit(fits, choose(fits), float(wait[abandoned].mean()), kaplan_meier(wait, abandoned), int(wait.size),
                        int(abandoned.sum()))
 
@@ -99,6 +104,8 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> tuple | None:
     if a.size < MIN_REPEATS or b.size < 2:
         return None
     ma, mb = float(a.mean()), float(b.mean())
+    if ma <= 0 or mb <= 0:
+        return None
     rel = math.sqrt(a.var(ddof=1) / a.size / ma**2 + b.var(ddof=1) / b.size / mb**2)
     r = ma / mb
     return (r, r * math.exp(-Z95 * rel), r * math.exp(Z95 * rel), int(a.size))

@@ -148,21 +148,24 @@ def _deviance(c, mu) -> float:
     return 2.0 * float(np.nansum(term))
 
 
-def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: int, burn_in_s: float = 0.0) -> DemandFit:
+def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: int, burn_in_s: float = 0.0,
+               weight=None) -> DemandFit:
     """Fit the calendar and the first-contact rates from arrival times (local clock
     seconds). Dates that start before ``burn_in_s`` from the first midnight find the hours
     and holidays but are left out of the rates (their first contacts may be repeats of
-    contacts before the log)."""
+    contacts before the log). ``weight`` counts each arrival as that many contacts (an
+    interval report's rows)."""
     ipd = 1440 // interval_minutes
     day = (arrival // 86_400).astype(np.int64)
     first_day = int(day.min())
     n_days = int(day.max()) - first_day + 1
     d = day - first_day
     j = ((arrival % 86_400) // (interval_minutes * 60)).astype(np.int64)
+    wt = np.ones(arrival.size) if weight is None else np.asarray(weight, float)
     offered = np.zeros((n_days, ipd))
-    np.add.at(offered, (d[inbound], j[inbound]), 1)
+    np.add.at(offered, (d[inbound], j[inbound]), wt[inbound])
     counts = np.zeros((n_days, ipd))
-    np.add.at(counts, (d[is_first], j[is_first]), 1)
+    np.add.at(counts, (d[is_first], j[is_first]), wt[is_first])
     weekday = (np.arange(n_days) + first_day + EPOCH_WEEKDAY) % 7
     hours, open_dates = _hours(counts, weekday, offered)
     open_days = [h for h in hours.values() if h]
@@ -226,16 +229,17 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     shares = {}
     tc = np.asarray(ctype)[is_first]
     in_mask = mask[d[is_first], j[is_first]]
+    wf = wt[is_first]
     for i, name in enumerate(type_names):
-        k = int(((tc == i) & in_mask).sum())
+        k = int(wf[(tc == i) & in_mask].sum())
         p = k / max(inside, 1)
         h = Z95 * math.sqrt(p * (1 - p) / max(inside, 1))
         shares[name] = (p, max(0.0, p - h), min(1.0, p + h), k)
     del share_n
     if len(type_names) > 1:
         # do the types share one intraday profile? (the scenario holds one, their mix)
-        table = np.array([np.bincount(j[is_first][in_mask & (tc == i)] - span[0], minlength=span[1] - span[0])
-                          for i in range(len(type_names))], float)
+        table = np.array([np.bincount(j[is_first][in_mask & (tc == i)] - span[0], weights=wf[in_mask & (tc == i)],
+                                      minlength=span[1] - span[0]) for i in range(len(type_names))], float)
         table = table[:, table.sum(axis=0) > 0]
         if table.shape[1] > 1 and (table.sum(axis=1) > 0).all():
             p_types = float(stats.chi2_contingency(table)[1])

@@ -84,13 +84,15 @@ class Fit:
 
 
 def _option(name: str, value, low: float, high: float, integer: bool = False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and math.isfinite(value) and low <= value <= high
     if integer:
         ok = ok and float(value).is_integer()
     if not ok:
         unit = DEFAULTS[name][1] if name in DEFAULTS else ""
         kind = "a whole number" if integer else "a number"
-        raise SimcenterError(f"{name}: must be {kind} from {low:g} to {high:g} {unit}, got {value!r}".rstrip())
+        flag = "--" + name.replace("_", "-")
+        raise SimcenterError(f"{name} ({flag}): must be {kind} from {low:,.0f} to {high:,.0f} {unit}, got {value!r}".replace(" ,", ","))
     return int(value) if integer else float(value)
 
 
@@ -124,7 +126,8 @@ def fit(data, *, columns=None, timezone: str | None = None, time_format: str | N
     redial_window_min = _option("redial_window_min", redial_window_min, 0, 7 * 1440)
     repeat_window_days = _option("repeat_window_days", repeat_window_days, 0, 365)
     target_s = _option("target_s", target_s, 0, 86_400)
-    replications = _option("replications", replications, 2, 1000, integer=True)
+    if backtest:
+        replications = _option("replications", replications, 2, 1000, integer=True)
     seed = _option("seed", seed, 0, 2**63 - 1, integer=True)
     if kind not in ("auto", "log", "intervals"):
         raise SimcenterError(f"kind: must be 'auto', 'log' or 'intervals', got {kind!r}")
@@ -137,6 +140,9 @@ def fit(data, *, columns=None, timezone: str | None = None, time_format: str | N
                "repeat_window_days": repeat_window_days, "target_s": target_s}
     label = Path(data).name if isinstance(data, (str, Path)) else "a DataFrame"
     name = name or (Path(data).stem if isinstance(data, (str, Path)) else "fitted")
+    if not isinstance(name, str) or not name.strip():
+        raise SimcenterError(f"name: the fitted scenario's name is text, got {name!r}")
+    name = name[:200]
     if kind == "intervals":
         from .intervals import fit_interval_report
 
@@ -201,7 +207,7 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
                                    target_s=options["target_s"], seed=seed, spread=morning_spread(log, hist, demand),
                                    returns=returns, has_case=log.case is not None, case_share=case_share,
                                    has_wrapup=log.wrapup is not None, options=options, fields=_scenario_fields())
-    scenario = Scenario.from_toml(text, source=f"{name}.toml")
+    scenario = _valid(text, name, log.source)
     warnings = list(demand.warnings)
     if beh.callbacks:
         warnings.append(f"{beh.callbacks:,} callback rows are left out of arrivals and patience (their agents' time is counted)")
@@ -209,6 +215,17 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
 
     est = estimates_table(log, hist, demand, beh, options, on)
     return Fit(scenario, text, est, assumed, warnings, label, log, hist, demand, beh, on, None, options)
+
+
+def _valid(text: str, name: str, source: str) -> Scenario:
+    """The fitted scenario, or a one-line error naming the fitted value a scenario cannot hold."""
+    from ..errors import ScenarioError
+
+    try:
+        return Scenario.from_toml(text, source="")
+    except ScenarioError as err:
+        raise LogError(f"{source}: the data give {err.field} a value no scenario can hold ({str(err).split(': ', 1)[-1]}); "
+                       "check the data's units (seconds) and outliers") from None
 
 
 def _returns(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, window_s: float):

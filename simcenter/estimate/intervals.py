@@ -90,8 +90,16 @@ def read_interval_report(data, mapping: dict, timezone: str | None, time_format:
                 raise col.fail("answered_within_target", row0 + i, f"{out['within'][i]:g} exceeds {out['answered'][i]:g} answered")
         aht = col.number(frame, "aht_s", row0, needed=out["answered"] > 0)
         out["aht"] = np.where(out["answered"] > 0, aht, np.nan)
+        bad = (out["answered"] > 0) & ~(out["aht"] > 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise col.fail("aht_s", row0 + i, f"{out['aht'][i]:g} s with {out['answered'][i]:g} answered; answered contacts take time")
         if "agents" in have:
             out["agents"] = col.number(frame, "agents", row0)
+            bad = (out["answered"] > 0) & ~(out["agents"] > 0)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise col.fail("agents", row0 + i, f"{out['agents'][i]:g} agents with {out['answered'][i]:g} answered contacts")
         parts.append(pd.DataFrame(out))
     if not parts:
         raise LogError(f"{source} has a header but no rows")
@@ -131,8 +139,17 @@ def _patience_by_abandonment(cells: pd.DataFrame, aht: float, interval_s: float)
     return solve(target), solve(target + half), solve(max(target - half, 1.0))
 
 
+def _center_agents(rep: pd.DataFrame, d, k) -> pd.Series:
+    """The center's agents per (date, interval): the report's figure taken once where every
+    queue's row of the interval repeats it, summed where each queue has its own."""
+    frame = pd.DataFrame({"d": np.asarray(d), "k": np.asarray(k), "a": rep["agents"].fillna(0).to_numpy(),
+                          "q": rep["queue"].to_numpy()})
+    g = frame.groupby(["d", "k"])["a"]
+    same = (g.nunique() == 1) & (g.size() > 1)
+    return g.sum().where(~same, g.first())
+
+
 def fit_interval_report(data, mapping, timezone, time_format, options, name, seed, label, say):
-    from ..scenario import Scenario
     from .fitting import Fit, _scenario_fields
     from .scenario_fit import build_scenario
 
@@ -140,18 +157,31 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
     rep = read_interval_report(data, mapping, timezone, time_format)
     m = options["interval_minutes"]
     width = m * 60.0
-    step = np.diff(np.unique(rep["start"]))
+    starts = np.unique(rep["start"])
+    step = np.diff(starts)
     if step.size and (np.min(step) < width - 1e-6 or np.any(np.abs(step / width - np.round(step / width)) > 1e-6)):
         raise LogError(f"interval report {label!r}: its intervals are not {m} minutes apart; give --interval-minutes as in the report")
+    for wider in (k for k in range(2 * m, 1441, m) if 1440 % k == 0):
+        if step.size and not np.any(np.abs(starts % (wider * 60.0) - starts[0] % (wider * 60.0)) > 1e-6):
+            raise LogError(f"interval report {label!r}: every interval starts {wider} minutes after the one before it or more, "
+                           f"not {m}; give --interval-minutes {wider} (the report's own intervals)")
+        break
+    dup = rep.duplicated(subset=["start", "queue"], keep="first").to_numpy()
+    if dup.any():
+        i = int(np.argmax(dup))
+        raise LogError(f"interval report {label!r}: row {i + 1} repeats the queue {rep['queue'].iloc[i]!r} and interval of an "
+                       "earlier row; each queue has one row per interval")
     names = list(dict.fromkeys(rep["queue"]))
     code = {q: i for i, q in enumerate(names)}
-    counts = rep["offered"].to_numpy().astype(np.int64)
-    arrival = np.repeat(rep["start"].to_numpy() + width / 2, counts)
-    ctype = np.repeat(rep["queue"].map(code).to_numpy().astype(np.int16), counts)
+    rows = rep[rep["offered"] > 0]
+    if rows.empty:
+        raise LogError(f"interval report {label!r}: no interval has an offered contact")
+    arrival = rows["start"].to_numpy() + width / 2  # each row stands for its offered contacts
+    ctype = rows["queue"].map(code).to_numpy().astype(np.int16)
     ones = np.ones(arrival.size, bool)
     say("demand and calendar")
     try:
-        demand = fit_demand(arrival, ones, ctype, names, ones, m)
+        demand = fit_demand(arrival, ones, ctype, names, ones, m, weight=rows["offered"].to_numpy(float))
     except ValueError as err:
         raise LogError(f"interval report {label!r}: {err}") from None
     types = []
@@ -171,7 +201,9 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
         aht_all = float((rep["aht"].fillna(0) * rep["answered"]).sum() / max(rep["answered"].sum(), 1))
         d = (rep["start"] // 86_400).astype(np.int64) - demand.first_day
         k = ((rep["start"] % 86_400) // width).astype(np.int64)
-        cells = rep.assign(d=d, k=k).groupby(["d", "k"])[["offered", "abandoned", "agents"]].sum().reset_index()
+        cells = rep.assign(d=d, k=k).groupby(["d", "k"])[["offered", "abandoned"]].sum()
+        cells["agents"] = _center_agents(rep, d.to_numpy(), k.to_numpy())
+        cells = cells.reset_index()
         cells["expected"] = demand.expected[cells["d"].to_numpy(), cells["k"].to_numpy()]
         found = _patience_by_abandonment(cells, aht_all, width)
         if found is not None and not math.isfinite(found[0]):
@@ -189,14 +221,7 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
         on = np.zeros((demand.days, 1440 // m))
         day = (rep["start"] // 86_400).astype(np.int64).to_numpy() - demand.first_day
         j = ((rep["start"] % 86_400) // width).astype(np.int64).to_numpy()
-        agents = rep["agents"].fillna(0).to_numpy()
-        # one agents figure per interval: the report repeats it per queue, or splits it
-        frame = pd.DataFrame({"d": day, "j": j, "a": agents, "q": rep["queue"].to_numpy()})
-        by_queue = frame.groupby(["d", "j", "q"])["a"].sum()
-        g = by_queue.groupby(level=[0, 1])
-        # the center's agents repeated on each queue's row: taken once; each queue's own: summed
-        same = (g.nunique() == 1) & (g.size() > 1)
-        per = g.sum().where(~same, g.first())
+        per = _center_agents(rep, day, j)
         for (d, k), a in per.items():
             if 0 <= d < demand.days:
                 on[d, k] = a
@@ -218,7 +243,9 @@ def fit_interval_report(data, mapping, timezone, time_format, options, name, see
     assumed = ["redials and repeat contacts: an interval report does not show customers, so every offered contact is a first contact",
                "handling time: exponential with the report's mean (a report of averages does not show the spread)",
                "patience: exponential, its mean chosen so that Erlang A abandons as many callers as the report shows", *assumed]
-    scenario = Scenario.from_toml(text, source=f"{name}.toml")
+    from .fitting import _valid
+
+    scenario = _valid(text, name, f"interval report {label!r}")
     rows = [("arrivals", "offered contacts", "", float(rep["offered"].sum()), math.nan, math.nan, "contacts", int(len(rep)), "", "", ""),
             ("arrivals", "first contacts per open day", "", demand.calls_per_day, demand.calls_low, demand.calls_high, "contacts/day",
              demand.n_first, f"dispersion {demand.dispersion:.3f}", "arrivals.calls_per_day", "every offered contact counted as first")]

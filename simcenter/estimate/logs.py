@@ -51,7 +51,14 @@ REQUIRED = tuple(k for k, (_, needed) in LOG_COLUMNS.items() if needed)
 OUTCOMES = ("answered", "abandoned")
 DIRECTIONS = ("inbound", "callback")
 CHUNK_ROWS = 250_000
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+#: The longest duration and the largest counts read: a contact of more than 30 days, or more
+#: agents or contacts in an interval than a scenario can hold, is a mistake in the data.
+MAX_DURATION_S = 30 * 86_400.0
+_COUNTS = ("offered", "answered", "abandoned", "answered_within_target", "agents")
+_LIMITS = {"offered": 10_000_000, "answered": 10_000_000, "abandoned": 10_000_000, "answered_within_target": 10_000_000,
+           "agents": 100_000}
+MAX_TYPES, MAX_TYPE_NAME = 100, 60
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
 class LogError(SimcenterError):
@@ -124,14 +131,21 @@ def parse_columns(text: str | dict | None, what: str = "--columns") -> dict:
                 raise LogError(f"{what}: {item.strip()!r} is not NAME=COLUMN (e.g. arrival=call_start)")
             key, value = item.split("=", 1)
             pairs.append((key.strip(), value.strip()))
-    out = {}
+    out: dict = {}
     for key, value in pairs:
+        if key in out and out[key] != value:
+            raise LogError(f"{what}: {key!r} is mapped twice ({out[key]!r} and {value!r}); map each name once")
         if key not in LOG_COLUMNS and key not in _INTERVAL_NAMES:
             allowed = ", ".join([*LOG_COLUMNS, *_INTERVAL_NAMES])
             raise LogError(f"{what}: {key!r} is not a column simcenter reads; allowed: {allowed}")
         if not isinstance(value, str) or not value:
             raise LogError(f"{what}: {key} must name a column of the file (text), got {value!r}")
         out[key] = value
+    targets = list(out.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        names = [k for k, v in out.items() if v == twice[0]]
+        raise LogError(f"{what}: column {twice[0]!r} is given for both {names[0]} and {names[1]}; a column holds one thing")
     return out
 
 
@@ -148,11 +162,23 @@ def source_columns(path: Path) -> list[str]:
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(path).names)
-        return list(pd.read_csv(path, nrows=0, dtype=str).columns)
+        return _csv_header(path)
     except pd.errors.EmptyDataError:
         raise LogError(f"{str(path)!r} is empty: no header row and no rows") from None
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise LogError(f"{str(path)!r} cannot be read as {kind.upper()}: {str(err).splitlines()[0][:120]}") from None
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, *csv_error()) as err:
+        raise LogError(f"{str(path)!r} cannot be read as {kind.upper()}: {str(err).splitlines()[0][:120] if str(err) else type(err).__name__}") from None
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        row = next(csv.reader(fh), None)
+    if row is None:
+        raise pd.errors.EmptyDataError("no header")
+    return [c.strip() for c in row]
 
 
 def file_kind(path: Path) -> str:
@@ -163,6 +189,13 @@ def file_kind(path: Path) -> str:
         return "parquet"
     hint = " (a scenario file: `simcenter run` takes it)" if name.endswith(".toml") else ""
     raise LogError(f"{str(path)!r} is not a CSV or Parquet file{hint}; a contact log or interval report is .csv or .parquet")
+
+
+def csv_error():
+    import csv
+    import zlib
+
+    return (csv.Error, zlib.error)
 
 
 def chunks(path: Path, wanted: list[str], chunk_rows: int = CHUNK_ROWS):
@@ -184,8 +217,9 @@ def chunks(path: Path, wanted: list[str], chunk_rows: int = CHUNK_ROWS):
                 for frame in reader:
                     yield row, frame
                     row += len(frame)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise LogError(f"{str(path)!r}: cannot read rows from row {row} on: {str(err).splitlines()[0][:160]}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, *csv_error()) as err:
+        text = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
+        raise LogError(f"{str(path)!r}: cannot read rows from row {row} on: {text}") from None
 
 
 class Columns:
@@ -206,10 +240,8 @@ class Columns:
         return LogError(f"{self.source}: {self._where(key)}, row {row}: {message}")
 
     def text(self, frame, key: str, row0: int, allow_empty: bool = False) -> pd.Series:
-        s = frame[self.name(key)]
-        if s.dtype != object:
-            s = s.astype("string").fillna("").astype(object)
-        s = s.astype(str).str.strip()
+        raw = frame[self.name(key)]
+        s = raw.astype(object).where(raw.notna().to_numpy(), "").astype(str).str.strip()
         if not allow_empty:
             bad = (s == "") | (s.str.lower() == "nan") | (s.str.lower() == "<na>")
             if bad.any():
@@ -222,7 +254,7 @@ class Columns:
         if pd.api.types.is_numeric_dtype(raw):
             values, blank = np.array(raw.to_numpy(dtype=float, na_value=np.nan)), raw.isna().to_numpy()
         else:
-            text = raw.astype(str).str.strip()
+            text = raw.astype(object).where(raw.notna().to_numpy(), "").astype(str).str.strip()
             blank = ((text == "") | (text.str.lower().isin(("nan", "<na>", "none")))).to_numpy()
             values = np.array(pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(dtype=float))
             bad = np.isnan(values) & ~blank
@@ -232,16 +264,35 @@ class Columns:
         need = blank if needed is None else blank & needed
         if need.any():
             raise self.fail(key, row0 + int(np.argmax(need)), "is empty" + ("" if needed is None else " for an answered contact"))
+        what = "a count" if key in _COUNTS else "a number of seconds"
         bad = ~np.isfinite(values) & ~blank
         if bad.any():
-            raise self.fail(key, row0 + int(np.argmax(bad)), f"{values[np.argmax(bad)]!r} is not a finite number of seconds")
+            raise self.fail(key, row0 + int(np.argmax(bad)), f"{float(values[np.argmax(bad)])} is not a finite number ({what})")
         neg = values < 0
         if neg.any():
-            raise self.fail(key, row0 + int(np.argmax(neg)), f"{values[np.argmax(neg)]:g} is negative; durations are >= 0 seconds")
+            raise self.fail(key, row0 + int(np.argmax(neg)), f"{values[np.argmax(neg)]:g} is negative; it must be >= 0 ({what})")
+        top = _LIMITS.get(key, MAX_DURATION_S)
+        big = values > top
+        if big.any():
+            raise self.fail(key, row0 + int(np.argmax(big)), f"{values[np.argmax(big)]:g} is above {top:,.0f}, the most simcenter "
+                                                             f"takes ({what})")
         return values
 
     def times(self, frame, key: str, row0: int) -> np.ndarray:
-        """Local wall-clock seconds since 1970-01-01."""
+        """Local wall-clock seconds since 1970-01-01 (timestamps from 1900 to 2199)."""
+        stamps = self._stamps(frame, key, row0)
+        year = stamps.dt.year.to_numpy()
+        out = (year < 1900) | (year > 2199)
+        if out.any():
+            i = int(np.argmax(out))
+            raise self.fail(key, row0 + i, f"{str(frame[self.name(key)].iloc[i])!r} is not between the years 1900 and 2199")
+        seconds = stamps.astype("datetime64[us]").to_numpy().astype(np.int64) / 1e6
+        if seconds.size > 1 and key == "arrival" and not (seconds % 86_400).any():
+            raise self.fail(key, row0, f"{str(frame[self.name(key)].iloc[0])!r}: every timestamp is at midnight; the column holds "
+                                       "dates, and arrivals need their time of day")
+        return seconds
+
+    def _stamps(self, frame, key: str, row0: int) -> pd.Series:
         raw = frame[self.name(key)]
         if pd.api.types.is_datetime64_any_dtype(raw):
             stamps = raw
@@ -251,11 +302,16 @@ class Columns:
             if bad.any():
                 raise self.fail(key, row0 + int(np.argmax(bad)), "is empty; every row needs a timestamp")
         else:
-            text = raw.astype(str).str.strip()
+            text = raw.astype(object).where(raw.notna().to_numpy(), "").astype(str).str.strip()
             empty = (text == "").to_numpy()
             if empty.any():
                 raise self.fail(key, row0 + int(np.argmax(empty)), "is empty; every row needs a timestamp")
-            aware = bool(_OFFSET.search(text.iloc[0]))
+            has = text.str.contains(_OFFSET).to_numpy()
+            aware = bool(has[0])
+            if (has != aware).any():
+                i = int(np.argmax(has != aware))
+                raise self.fail(key, row0 + i, f"{text.iloc[i]!r} {'has no' if aware else 'has a'} UTC offset, unlike row {row0}: "
+                                               "give every timestamp with an offset, or none")
             fmt = self.time_format or "ISO8601"
             try:
                 stamps = pd.to_datetime(text, format=fmt, errors="coerce", utc=aware)
@@ -268,7 +324,7 @@ class Columns:
                 raise self.fail(key, row0 + i, f"{text.iloc[i]!r} is not a timestamp in {expect}")
             if aware:
                 stamps = self._local(stamps, key, row0, text.iloc[0])
-        return stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+        return stamps
 
     def _local(self, stamps: pd.Series, key: str, row0: int, example: str) -> pd.Series:
         if self.timezone is None:
@@ -308,6 +364,9 @@ def open_table(data, what: str) -> tuple[str, list, object]:
     """(source name, columns, chunk reader) of a file path or a pandas DataFrame."""
     if isinstance(data, pd.DataFrame):
         cols = [str(c) for c in data.columns]
+        twice = sorted({c for c in cols if cols.count(c) > 1})
+        if twice:
+            raise LogError(f"{what} (DataFrame): column {twice[0]!r} appears more than once; name each column once")
         frame = data.rename(columns=str)
         return f"{what} (DataFrame)", cols, lambda wanted, rows=CHUNK_ROWS: frame_chunks(frame, wanted, rows)
     if not isinstance(data, (str, Path)):
@@ -317,7 +376,11 @@ def open_table(data, what: str) -> tuple[str, list, object]:
         raise LogError(f"{what} {str(path)!r} does not exist")
     if not path.is_file():
         raise LogError(f"{what} {str(path)!r} is not a regular file")
-    return f"{what} {str(path)!r}", source_columns(path), lambda wanted, rows=CHUNK_ROWS: chunks(path, wanted, rows)
+    cols = source_columns(path)
+    twice = sorted({c for c in cols if cols.count(c) > 1})
+    if twice:
+        raise LogError(f"{what} {str(path)!r}: column {twice[0]!r} appears more than once; name each column once")
+    return f"{what} {str(path)!r}", cols, lambda wanted, rows=CHUNK_ROWS: chunks(path, wanted, rows)
 
 
 def read_contact_log(data, columns: dict | None = None, timezone: str | None = None,
@@ -368,7 +431,13 @@ def read_contact_log(data, columns: dict | None = None, timezone: str | None = N
         if "contact_type" in optional:
             names = col.text(frame, "contact_type", row0)
             for name in names.unique():
+                if len(name) > MAX_TYPE_NAME:
+                    raise col.fail("contact_type", row0 + int(np.argmax((names == name).to_numpy())),
+                                   f"{name[:40]!r}... is {len(name)} characters long; a contact type's name has at most {MAX_TYPE_NAME}")
                 type_index.setdefault(name, len(type_index))
+                if len(type_index) > MAX_TYPES:
+                    raise col.fail("contact_type", row0 + int(np.argmax((names == name).to_numpy())),
+                                   f"more than {MAX_TYPES} contact types; a scenario holds at most {MAX_TYPES}")
             parts["ctype"].append(names.map(type_index).to_numpy(dtype=np.int16))
         else:
             type_index.setdefault("all", 0)

@@ -157,8 +157,8 @@ def build_scenario(*, name: str, source: str, demand: DemandFit, beh: Behaviour,
                              "its handling time cannot be fitted")
         h = t.handle_choice
         fam = {"exponential": {"dist": "exponential", "mean_s": _r(h.mean)},
-               "lognormal": {"dist": "lognormal", "mean_s": _r(h.mean), "cv": _r(h.cv)},
-               "gamma": {"dist": "gamma", "mean_s": _r(h.mean), "cv": _r(h.cv)}}[h.family]
+               "lognormal": {"dist": "lognormal", "mean_s": _r(h.mean), "cv": _r(min(h.cv, 20.0))},
+               "gamma": {"dist": "gamma", "mean_s": _r(h.mean), "cv": _r(min(h.cv, 20.0))}}[h.family]
         if len(t.handle) > 1:
             aics = ", ".join(f"{f.family} {f.aic - min(g.aic for g in t.handle):+.0f}" for f in t.handle)
             out.put("handle_time", fam, f"answered first contacts, n = {h.n:,}; mean " + ci(h.mean, h.mean_low, h.mean_high, " s")

@@ -33,6 +33,7 @@ What a contact log identifies, and what it does not (said in the file and the re
 from __future__ import annotations
 
 import math
+import re
 
 from ..schema import toml_key, toml_value
 
@@ -50,15 +51,20 @@ def value_text(v) -> str:
     return toml_value(v, _float)
 
 
+def _plain(text: str) -> str:
+    """One line of comment: control characters (a newline in a file's name...) become spaces."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]", " ", text)
+
+
 def _comment(text: str | None) -> str:
-    return f"  # {text}" if text else ""
+    return f"  # {_plain(text)}" if text else ""
 
 
 class ScenarioText:
     """Builds the file: ``section(name)``, ``put(key, value, comment)``, ``note(text)``."""
 
     def __init__(self, header: list[str]):
-        self.lines = [f"# {h}" if h else "#" for h in header]
+        self.lines = [f"# {_plain(h)}" if h else "#" for h in header]
         self.lines.append("")
 
     def top(self, key: str, value, comment: str | None = None) -> None:
@@ -67,11 +73,11 @@ class ScenarioText:
     def section(self, name: str, array: bool = False, comment: str | None = None) -> None:
         self.lines.append("")
         if comment:
-            self.lines.append(f"# {comment}")
+            self.lines.append(f"# {_plain(comment)}")
         self.lines.append(f"[[{name}]]" if array else f"[{name}]")
 
     def note(self, text: str) -> None:
-        self.lines.append(f"# {text}")
+        self.lines.append(f"# {_plain(text)}")
 
     def put(self, key: str, value, comment: str | None = None) -> None:
         text = value_text(value)

@@ -153,9 +153,9 @@ def cmd_run(args) -> int:
     if args.agent_trace:
         check_file(args.agent_trace, AGENT_TRACE_FILE, "--agent-trace", inputs)
     if args.contact_log:
-        from .fitcmd import contact_log_file
+        from .fitcmd import check_contact_log
 
-        check_file(args.contact_log, contact_log_file(), "--contact-log", inputs)
+        check_contact_log(scenario, args.contact_log, inputs)
     achieved = None
     if args.precision is not None:
         from ..run.experiment import simulate_to_precision

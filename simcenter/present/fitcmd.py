@@ -104,17 +104,17 @@ def write_contact_log(scenario, path: str | Path, seed: int | None, inputs) -> i
 
     import pandas as pd
 
-    from ..estimate.synthetic import default_start, log_frame_from_trace
+    from ..estimate.synthetic import log_frame_from_trace
     from ..outputs import check_file
     from ..run.runner import simulate
     from .._io import atomic_write_bytes
 
     kind = contact_log_file()
-    check_file(path, kind, "--contact-log", inputs)
+    start = check_contact_log(scenario, path, inputs)
     with tempfile.TemporaryDirectory(prefix="simcenter-log-") as tmp:
         trace = Path(tmp) / "trace.parquet"
         simulate(scenario, replications=1, seed=seed, trace=trace)
-        frame = log_frame_from_trace(pd.read_parquet(trace), default_start(scenario))
+        frame = log_frame_from_trace(pd.read_parquet(trace), start)
     path = Path(path)
     if path.suffix.lower() == ".parquet":
         import io
@@ -136,11 +136,28 @@ def write_contact_log(scenario, path: str | Path, seed: int | None, inputs) -> i
     return len(frame)
 
 
+def check_contact_log(scenario, path, inputs):
+    """Before the run: may the log go to ``path``, and do the run's dates fit a log? Returns
+    the date of the run's day 0."""
+    from ..errors import SimcenterError
+    from ..estimate.synthetic import default_start
+    from ..outputs import check_file
+
+    check_file(path, contact_log_file(), "--contact-log", inputs)
+    start = default_start(scenario)
+    if not (1900 <= start.year and start.year + scenario.total_days // 365 + 1 < 2200):
+        raise SimcenterError(f"--contact-log: the run's dates ({start.isoformat()} on) must fall between the years 1900 and 2199, "
+                             "as a contact log's timestamps do; change calendar.start_date")
+    return start
+
+
 def contact_log_file():
-    """The kind of file ``--contact-log`` writes (recognised as simcenter's by its header)."""
+    """The kind of file ``--contact-log`` writes. Its CSV header is the documented log
+    format, which the user's own exports share, so a CSV is never taken for simcenter's
+    and never replaced; a Parquet log carries simcenter's mark in its metadata."""
     from ..outputs import FileKind
 
-    return FileKind("contact log", (".csv", ".parquet"), _LOG_HEADER)
+    return FileKind("contact log", (".csv", ".parquet"))
 
 
 _LOG_HEADER = ("contact_id", "customer_id", "arrival", "contact_type", "outcome", "wait_s", "talk_s", "wrapup_s", "agent_id", "direction")

@@ -26,7 +26,7 @@ from matplotlib.figure import Figure  # no pyplot: no GUI, no global figure stat
 
 from ..estimate.backtest import STATISTICS
 from ..estimate.demand import clock
-from ..outputs import Inputs, check_results_dir, write_results_dir
+from ..outputs import Inputs, check_results_dir, retire_results_files, write_results_dir
 
 __all__ = ["fit_figures", "fit_report_html", "save_fit", "FIT_FILES"]
 
@@ -48,6 +48,11 @@ _LABELS = {"offered": "offered contacts", "service_level": "service level", "aba
            "asa_s": "average speed of answer", "aht_s": "average handling time", "repeat_rate": "repeat contacts"}
 _UNITS = {"offered": "contacts per open date", "service_level": "share answered in target", "abandonment": "share of offered",
           "asa_s": "seconds", "aht_s": "seconds", "repeat_rate": "share of offered"}
+
+
+def _text(label: str) -> str:
+    """A label as matplotlib shows it literally (a `$` would start mathematics)."""
+    return label.replace("$", r"\$")
 
 
 def _png(fig, dpi: int = 110) -> bytes:
@@ -93,7 +98,7 @@ def _handling(fit):
         grid = np.linspace(top / 400, top, 400)
         c = t.handle_choice
         ax.plot(grid, c.pdf(grid), label=f"{c.family}: mean {c.mean:,.0f} s, cv {c.cv:.2f}")
-        ax.set_title(f"{t.name}")
+        ax.set_title(_text(t.name))
         ax.set_xlabel("talk time (s)")
         ax.set_ylabel("density")
         ax.legend(loc="upper right", frameon=False, fontsize=8)
@@ -249,6 +254,8 @@ def save_fit(fit, out: str | Path, inputs: Inputs | None = None) -> list[Path]:
     if fit.backtest is not None:
         files["backtest.csv"] = fit.backtest.to_csv(index=False).encode()
     files.update({f"{name}.png": png for name, png in pngs.items()})
+    ours = set(FIT_FILES) | {f"{n}.png" for n in _CAPTIONS}
+    retire_results_files(out, sorted(ours - set(files)), "--out")  # e.g. the backtest of an earlier fit
     return write_results_dir(out, "fit", files, "--out", inputs)
 
 
