@@ -23,7 +23,6 @@ Quick use from Python::
 
 from . import _moved
 from .errors import ScenarioError, SimcenterError
-from .estimate.fitting import fit
 from .output.metrics import METRICS
 from .output.results import Results
 from .planning import analytic
@@ -35,5 +34,16 @@ from .scenario import Scenario
 __version__ = "0.1.0"
 
 _moved.install()
+
+
+def __getattr__(name: str):
+    # simcenter.fit is imported when first asked for: fitting needs scipy.stats, which every
+    # other command would otherwise pay for at start-up
+    if name == "fit":
+        from .estimate.fitting import fit
+
+        globals()["fit"] = fit
+        return fit
+    raise AttributeError(f"module 'simcenter' has no attribute {name!r}")
 
 __all__ = ["Scenario", "ScenarioError", "SimcenterError", "Results", "METRICS", "simulate", "compare", "sweep", "fit", "analytic", "__version__"]

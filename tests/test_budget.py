@@ -66,6 +66,7 @@ def corner_scenario_data(draw):
     return data
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 @CORNERS
 @given(corner_scenario_data())
 def test_every_accepted_scenario_runs_within_its_estimate(data):

@@ -114,6 +114,7 @@ def test_every_fitted_number_says_where_it_came_from(tmp_path):
     assert set(fit.estimates.columns) == set(simcenter.estimate.fitting.ESTIMATE_COLUMNS)
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 def test_a_fitted_log_backtests_inside_its_bands(tmp_path):
     path, _ = simulated_log(tmp_path, erlang_a(**{"simulation.days": 6}))
     fit = simcenter.fit(path, backtest=True, replications=8, seed=3)
@@ -257,6 +258,7 @@ def test_run_writes_a_contact_log_and_fit_writes_its_results(tmp_path, capsys):
     assert other.read_text() == "a,b\n1,2\n"
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 def test_types_that_wait_differently_get_their_own_patience_and_gamma_talk_is_told(tmp_path):
     s = erlang_a(**{"simulation.days": 6}).replace({"contact_types": [
         {"name": "sales", "share": 0.5, "handle_time": {"dist": "gamma", "mean_s": 180.0, "cv": 0.6},

@@ -186,6 +186,7 @@ def _draw_everything(path: Path, data) -> None:
         plt.close("all")
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 @FUZZ_RESULTS
 @given(data=st.data(), which=st.sampled_from(["run", "sweep"]), how=DAMAGE)
 def test_damaged_results_are_read_or_refused_in_one_line(results, data, which, how):

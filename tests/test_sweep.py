@@ -104,6 +104,7 @@ def test_same_table_on_a_real_dask_cluster(reference, dask_cluster):
     pd.testing.assert_frame_equal(result.table, reference.table, check_exact=True)
 
 
+@pytest.mark.slow  # kills worker processes: the full suite runs it
 def test_a_killed_dask_worker_loses_no_row(dask_cluster, tmp_path):
     address, procs = dask_cluster
     spec = {**SMALL, "replications": 8, "set": {"simulation.days": 2, "simulation.warmup_days": 0}}
@@ -225,6 +226,7 @@ def test_precision_sweep_stops_each_point_when_precise(precise):
     assert all(sorted(g.replication) == list(range(len(g))) for _, g in table.groupby("run_id"))
 
 
+@pytest.mark.slow  # kills worker processes: the full suite runs it
 def test_precision_sweep_is_the_same_on_the_pool_and_after_a_loss(precise, tmp_path):
     pool = sweep(PRECISE, executor="process", workers=2)
     pd.testing.assert_frame_equal(pool.table, precise.table, check_exact=True)

@@ -109,6 +109,7 @@ def test_the_exact_mmng_checker_is_erlang_a_with_one_exponential_patience():
     assert per[0] == pytest.approx(exact, rel=1e-9) and total == pytest.approx(exact, rel=1e-9)
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 def test_types_with_the_same_patience_of_their_own_are_erlang_a():
     """M/M/10+M at 85% load, the patience (exponential, 300 s) set on each of two types and
     the scenario-wide [patience] left at `none`: every measure as Erlang A's."""
@@ -131,6 +132,7 @@ def test_types_with_the_same_patience_of_their_own_are_erlang_a():
     assert results.metric("abandoned")[1] > 0
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 def test_two_patiences_in_one_queue_abandon_as_the_mmng_queue():
     """M/M/10+G at 110% load: half the callers with a mean patience of 60 s, half of 600 s.
     Each type's abandonment agrees with ``E[G_i(V)]``, and the center's with their mix; the
@@ -384,6 +386,7 @@ def test_the_overload_warning_names_the_types_that_never_hang_up():
 # -- from a contact log ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # statistical or property-based: the full suite runs it
 def test_a_log_fits_back_to_each_types_patience_and_the_gamma(tmp_path):
     """A log simulated from a center whose `quick` line has its own patience (exponential
     60 s) and gamma handling (cv 0.5), the other line on [patience] (exponential 600 s):
