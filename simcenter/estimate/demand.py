@@ -91,11 +91,11 @@ class DemandFit:
         return (self.first_day + d + EPOCH_WEEKDAY) % 7
 
 
-def _hours(counts: np.ndarray, weekday: np.ndarray, offered: np.ndarray) -> tuple[dict, np.ndarray]:
+def _hours(weekday: np.ndarray, offered: np.ndarray) -> tuple[dict, np.ndarray]:
     """Open weekdays and their hours, and which dates are open, from all inbound contacts."""
     totals = offered.sum(axis=1)
     hours: dict = {}
-    open_dates = np.zeros(counts.shape[0], bool)
+    open_dates = np.zeros(offered.shape[0], bool)
     for w in range(7):
         dates = np.flatnonzero(weekday == w)
         if dates.size == 0:
@@ -167,7 +167,7 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     counts = np.zeros((n_days, ipd))
     np.add.at(counts, (d[is_first], j[is_first]), wt[is_first])
     weekday = (np.arange(n_days) + first_day + EPOCH_WEEKDAY) % 7
-    hours, open_dates = _hours(counts, weekday, offered)
+    hours, open_dates = _hours(weekday, offered)
     open_days = [h for h in hours.values() if h]
     if not open_days:
         raise ValueError("no weekday has contacts on most of its dates; the log is too sparse to find opening hours")
@@ -223,7 +223,6 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
     calls = total * scale
     infl = math.sqrt(max(phi, 1.0))
     rel = Z95 * infl / math.sqrt(max(inside, 1))
-    share_n = (counts * mask).sum(axis=0)[span[0]:span[1]]
     with np.errstate(invalid="ignore", divide="ignore"):
         half = Z95 * infl * np.sqrt(profile * (1 - profile) / max(inside, 1))
     shares = {}
@@ -235,7 +234,6 @@ def fit_demand(arrival, is_first, ctype, type_names, inbound, interval_minutes: 
         p = k / max(inside, 1)
         h = Z95 * math.sqrt(p * (1 - p) / max(inside, 1))
         shares[name] = (p, max(0.0, p - h), min(1.0, p + h), k)
-    del share_n
     if len(type_names) > 1:
         # do the types share one intraday profile? (the scenario holds one, their mix)
         table = np.array([np.bincount(j[is_first][in_mask & (tc == i)] - span[0], weights=wf[in_mask & (tc == i)],

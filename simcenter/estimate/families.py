@@ -96,7 +96,7 @@ def _hessian(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
     return h
 
 
-def _interval(theta: np.ndarray, nll, derived, fixed_cv: bool = False) -> tuple[float, float, float, float, float, float]:
+def _interval(theta: np.ndarray, nll, derived) -> tuple[float, float, float, float, float, float]:
     """(mean, low, high, cv, low, high): ``derived(theta) -> (mean, cv)``; intervals by the
     delta method on log scale from the inverse observed information of ``nll``."""
     mean, cv = derived(theta)
@@ -106,9 +106,6 @@ def _interval(theta: np.ndarray, nll, derived, fixed_cv: bool = False) -> tuple[
         cov = np.full((theta.size, theta.size), np.nan)
     out = []
     for which, value in ((0, mean), (1, cv)):
-        if which == 1 and fixed_cv:
-            out += [value, value, value]
-            continue
         grad = np.empty(theta.size)
         for i in range(theta.size):
             e = np.eye(theta.size)[i] * 1e-5

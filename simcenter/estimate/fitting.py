@@ -28,7 +28,7 @@ import pandas as pd
 from ..errors import SimcenterError
 from ..scenario import Scenario
 from .behaviour import Behaviour, fit_behaviour, morning_spread
-from .demand import DemandFit, clock, fit_demand
+from .demand import DemandFit, fit_demand
 from .history import FIRST, Histories, classify
 from .logs import ContactLog, LogError, open_table, parse_columns, read_contact_log
 from .scenario_fit import build_scenario, weekday_plans
@@ -289,6 +289,3 @@ def _erlang_plans(log: ContactLog, hist: Histories, demand: DemandFit, beh: Beha
         plans[w] = plan
     return plans
 
-
-def clock_of(k: int, m: int) -> str:
-    return clock(k * m)
