@@ -349,3 +349,14 @@ def test_type_names_with_dollars_draw(tmp_path):
     path, _ = simulated_log(tmp_path, erlang_a(**{"simulation.days": 1, "contact_types": [
         {"name": "refunds $5-$50", "handle_time": {"dist": "exponential", "mean_s": 180.0}}]}))
     assert main(["fit", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+
+
+def test_without_agent_ids_the_staffing_meets_each_intervals_observed_service(tmp_path):
+    path, _ = simulated_log(tmp_path, erlang_a())
+    fit = simcenter.fit(pd.read_csv(path).drop(columns=["agent_id"]))
+    plan = np.asarray(fit.scenario.agents.staffing)
+    # each value rests on one date's ~100 contacts of the interval, whose service level is
+    # noisy: the estimate is centred on the log's 11 agents, and most intervals are near them
+    assert np.median(plan) == 11
+    assert np.mean(np.abs(plan - 11) <= 2) >= 0.8
+    assert "no agent_id" in fit.toml

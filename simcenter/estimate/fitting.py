@@ -193,8 +193,8 @@ def _fit_log(log: ContactLog, options: dict, name: str, seed: int, label: str, s
         plan_note = "agents seen handling contacts (spans cut at gaps over two intervals), mean over dates, rounded"
     else:
         plans = _erlang_plans(log, hist, demand, beh, options)
-        plan_note = ("not in the log (no agent_id): the fewest agents meeting each interval's observed service level, "
-                     "Erlang A with the fitted rates, handling and patience")
+        plan_note = ("not in the log (no agent_id): the agents whose Erlang A service level, with the observed rate, "
+                     "handling and patience, is closest to each interval's observed one")
     case_share = {}
     if log.case is not None:
         for i, tname in enumerate(log.type_names):
@@ -258,8 +258,9 @@ def history_burn_in(log: ContactLog, hist: Histories, window_s: float) -> float:
 
 
 def _erlang_plans(log: ContactLog, hist: Histories, demand: DemandFit, beh: Behaviour, options: dict) -> dict:
-    """Without agent ids: per weekday and interval, the fewest agents meeting the observed
-    service level (Erlang A with the observed offered rate, mean handling and patience)."""
+    """Without agent ids: per weekday and interval, the agents whose Erlang A service level
+    (with the observed offered rate, mean handling and patience) is closest to the one
+    observed: an estimate of who was there, not a requirement, so not rounded up."""
     from ..planning import analytic
 
     m = options["interval_minutes"]
@@ -276,16 +277,22 @@ def _erlang_plans(log: ContactLog, hist: Histories, demand: DemandFit, beh: Beha
         dates = np.array([d for d in range(demand.days) if demand.weekday_of(d) == w and demand.open_dates[d]])
         if dates.size == 0:
             continue
+        on = inbound & np.isin(day, dates)  # the weekday's contacts, counted per interval once
+        offered = np.bincount(j[on], minlength=1440 // m)
+        in_target = np.bincount(j[on & log.answered & (log.wait <= options["target_s"])], minlength=1440 // m)
         plan = []
         for k in range(*demand.open_span):
-            sel = inbound & np.isin(day, dates) & (j == k)
-            n = int(sel.sum())
+            n = int(offered[k])
             if not h[0] <= k < h[1] or n == 0:
                 plan.append(0)
                 continue
-            sl = float((log.answered[sel] & (log.wait[sel] <= options["target_s"])).sum() / n)
+            sl = float(in_target[k] / n)
             rate = n / dates.size / (m / 60.0)
-            plan.append(int(analytic.staffing(rate, aht, options["target_s"], min(sl, 0.999), patience)))
+            k_meet = int(analytic.staffing(rate, aht, options["target_s"], min(sl, 0.999), patience))
+            # the agents that best explain the service seen: of the fewest meeting it and one fewer, the closer
+            gaps = {n: abs(analytic.metrics(n, rate, aht, options["target_s"], patience).service_level - sl)
+                    for n in (k_meet - 1, k_meet) if n >= 0}
+            plan.append(min(gaps, key=gaps.get))
         plans[w] = plan
     return plans
 
