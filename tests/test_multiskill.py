@@ -278,7 +278,7 @@ def test_queue_metrics_in_replications_compare_and_json(capsys):
 def test_plots_of_a_multi_queue_sweep_show_the_center(tmp_path, serial_sweep):
     """A sweep's summary with a queue column: the plots and the report read the center's
     rows (queue "all"), one value per point."""
-    from simcenter.present.report import load_results
+    from simcenter.present.saved import load_results
 
     out = tmp_path / "sweep"
     sweep(SWEEP, executor="serial", out=out)

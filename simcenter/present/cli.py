@@ -446,7 +446,8 @@ def cmd_staff(args) -> int:
 def cmd_plot(args) -> int:
     from ..outputs import Inputs, check_file
     from .plots import PLOT_FILE, save
-    from .report import figure, load_results
+    from .figures import figure
+    from .saved import load_results
 
     inputs = Inputs(args.results)
     check_file(args.output, PLOT_FILE, "-o", inputs)
@@ -583,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV (with [[agent_groups]]: agents per group)")
     st.set_defaults(func=cmd_staff)
 
-    from .report import KINDS
+    from .figures import KINDS
 
     pl = sub.add_parser("plot", help="draw a plot from saved sweep or run results (PNG or SVG)")
     pl.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")

@@ -272,7 +272,7 @@ def demand(by_day: pd.DataFrame) -> "Figure":
 
 def __getattr__(name: str):
     if name == "KINDS":  # the plot kinds' names, once listed here; the registry is simcenter.present.report's
-        from .report import KINDS
+        from .figures import KINDS
 
         return KINDS
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

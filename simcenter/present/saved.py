@@ -1,0 +1,144 @@
+"""Saved results, read back and checked: a sweep's or a run's results directory.
+
+A results directory is either a sweep's (``simcenter sweep --out DIR``: ``summary`` and
+``sweep.json``) or a run's (``simcenter run --out DIR``: ``by_interval``, ``by_day``,
+``summary`` and ``scenario.toml``). :func:`load_results` reads one into a
+:class:`SavedResults`, checking every table it reads, so that plots and the report never
+meet a damaged file half-way through.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SimcenterError
+from ..output.metrics import METRICS
+from ..scenario import Scenario
+
+__all__ = ["SavedResults", "load_results", "MAX_TABLE_BYTES"]
+
+
+@dataclass(frozen=True)
+class SavedResults:
+    kind: str  # "sweep" or "run"
+    path: Path
+    scenario: Scenario  # the base scenario (sweep) or the scenario as run
+    summary: pd.DataFrame
+    parameters: tuple = ()  # swept parameters (sweep)
+    by_interval: pd.DataFrame | None = None
+    by_day: pd.DataFrame | None = None
+
+
+#: The largest table file a plot or report reads.
+MAX_TABLE_BYTES = 512 * 2**20
+_NUMBERS = ("mean", "ci_low", "ci_high")
+
+
+def _bad(path: Path, what: str) -> SimcenterError:
+    return SimcenterError(f"{str(path)!r}: {what}; these results cannot be read (run the command that wrote them again)")
+
+
+def _read(path: Path, name: str, columns: dict) -> pd.DataFrame:
+    """Table ``name`` of a results directory (Parquet, else CSV), checked: a regular file of
+    bounded size, the ``columns`` given (name -> "int", "number", "text" or a tuple of
+    allowed values), with values of those kinds; a finite number or none (NaN)."""
+    import io
+
+    import numpy as np
+
+    from .._io import read_input_bytes
+
+    for suffix in (".parquet", ".csv"):
+        file = path / f"{name}{suffix}"
+        if os.path.lexists(file):
+            break
+    else:
+        raise SimcenterError(f"{str(path)!r} has no {name}.parquet or {name}.csv")
+    try:
+        data = io.BytesIO(read_input_bytes(file, MAX_TABLE_BYTES))
+        df = pd.read_parquet(data) if suffix == ".parquet" else pd.read_csv(data)
+    except Exception as err:  # pyarrow and pandas raise many kinds for a damaged file
+        raise _bad(file, f"not a readable table ({type(err).__name__})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise _bad(file, f"column {missing[0]!r} is missing")
+    for column, kind in columns.items():
+        values = df[column]
+        if isinstance(kind, tuple):
+            ok = values.isin(kind).all()
+        elif kind == "text":
+            ok = values.map(lambda v: isinstance(v, str)).all()
+        else:
+            numbers = pd.to_numeric(values, errors="coerce")
+            ok = not (numbers.isna() & values.notna()).any() and not np.isinf(numbers.to_numpy(dtype=float)).any()
+            if ok and kind == "int":
+                ok = bool((numbers.dropna() % 1 == 0).all()) and not numbers.isna().any()
+            df[column] = numbers
+        if not ok:
+            raise _bad(file, f"column {column!r} holds values that are not {kind if not isinstance(kind, tuple) else 'allowed names'}")
+    return df
+
+
+def _sweep_points(path: Path) -> tuple[dict, list]:
+    """The base scenario data and the points of a sweep's ``sweep.json``, checked."""
+    from .._io import read_input_text
+
+    file = path / "sweep.json"
+    try:
+        spec = json.loads(read_input_text(file, limit=MAX_TABLE_BYTES))
+    except (OSError, ValueError) as err:
+        raise _bad(file, f"not readable JSON ({str(err).splitlines()[0][:60]})") from None
+    points = spec.get("points") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("base"), dict) or not isinstance(points, list) or not points:
+        raise _bad(file, "not a sweep description (base and points)")
+    keys = list(points[0]) if isinstance(points[0], dict) else None
+    for point in points:
+        if not isinstance(point, dict) or list(point) != keys or not all(
+                isinstance(v, (int, float, str, bool)) and not (isinstance(v, float) and not math.isfinite(v)) for v in point.values()):
+            raise _bad(file, "its points are not a table of swept values")
+    return spec["base"], points
+
+
+def load_results(path: str | Path) -> SavedResults:
+    """Read and check a sweep's or a run's results directory; anything damaged or missing is
+    a one-line :class:`SimcenterError` naming the file."""
+    from ..outputs import read_manifest
+    from ..scenario import WEEKDAYS
+
+    path = Path(path)
+    if not path.is_dir():
+        raise SimcenterError(f"{str(path)!r} is not a results directory")
+    manifest = read_manifest(path)
+    kind = manifest["kind"] if manifest else ("sweep" if (path / "sweep.json").exists() else "run" if (path / "scenario.toml").exists() else None)
+    metric = tuple(METRICS)
+    if kind == "sweep":
+        base, points = _sweep_points(path)
+        scenario = Scenario.from_dict(base, source=str(path / "sweep.json"))
+        parameters = tuple(points[0])
+        summary = _read(path, "summary", {"run_id": "int", "metric": metric, **dict.fromkeys(_NUMBERS, "number")})
+        if not summary.run_id.between(0, len(points) - 1).all():
+            raise _bad(path / "summary", "it names points the sweep does not have")
+        if "queue" in summary.columns:  # several queues: the plots and the report show the center ("all")
+            summary = summary[summary["queue"] == "all"].drop(columns="queue").reset_index(drop=True)
+        values = pd.DataFrame(points)  # the swept values, as the sweep ran them
+        summary = summary.drop(columns=[p for p in parameters if p in summary.columns]).astype({"run_id": int})
+        summary = summary.merge(values.assign(run_id=range(len(points))), on="run_id", how="left")
+        return SavedResults("sweep", path, scenario, summary, parameters)
+    if kind == "run":
+        scenario = Scenario.from_file(path / "scenario.toml")
+        summary = _read(path, "summary", {"metric": metric, **dict.fromkeys(_NUMBERS, "number")})
+        by_interval = _read(path, "by_interval", {"day": "int", "weekday": WEEKDAYS, "interval": "int", "start": "text", "metric": metric,
+                                                  **dict.fromkeys(_NUMBERS, "number")})
+        by_day = _read(path, "by_day", {"day": "int", "weekday": WEEKDAYS, "metric": metric, **dict.fromkeys(_NUMBERS, "number")})
+        for name, table in (("by_interval", by_interval), ("by_day", by_day)):  # every metric, for every interval or day
+            rows = table.groupby("metric").size()
+            if set(rows.index) != set(summary.metric) or rows.nunique() > 1:
+                raise _bad(path / name, "its metrics do not each have a row for every interval (or day)")
+        return SavedResults("run", path, scenario, summary, (), by_interval, by_day)
+    raise SimcenterError(f"{str(path)!r} holds neither a sweep (sweep.json) nor a run (scenario.toml)")
