@@ -16,7 +16,7 @@ from . import plots
 from ..errors import SimcenterError
 from .saved import SavedResults
 
-__all__ = ["PlotKind", "PLOT_KINDS", "KINDS", "figure", "applicable_kinds", "required_agents_table"]
+__all__ = ["PlotKind", "PLOT_KINDS", "KINDS", "figure", "describe", "applicable_kinds", "required_agents_table"]
 
 
 def _staffing_param(r: SavedResults) -> str | None:
@@ -69,6 +69,9 @@ class PlotKind:
 
     applies: Callable[[SavedResults], bool]
     draw: Callable
+    heading: str = ""
+    #: ``caption(results, target)``: what the figure shows and how to read it, in words.
+    caption: Callable[[SavedResults, float], str] = lambda r, target: ""
 
 
 #: Every plot kind, in the order ``report`` draws them. ``simcenter plot --kind`` and
@@ -88,6 +91,13 @@ PLOT_KINDS: dict[str, PlotKind] = {
 
 #: The names of the plot kinds.
 KINDS = tuple(PLOT_KINDS)
+
+
+def describe(r: SavedResults, kind: str, target: float = 0.8) -> tuple[str, str]:
+    """The heading and the caption, in words, of figure ``kind`` drawn from ``r``: what it
+    shows, how to read it, which replications and intervals it rests on."""
+    k = PLOT_KINDS[kind]
+    return (k.heading or kind.replace("-", " ").capitalize()), k.caption(r, target)
 
 
 def applicable_kinds(r: SavedResults) -> list[str]:
