@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from .metrics import METRICS, SIGNED
+from .metrics import metric_range
 
 __all__ = ["CONFIDENCE", "confidence_interval", "relative_half_width", "metric_interval", "reported", "mser5",
            "replicate_until", "one_more", "doubled", "planned_replications", "worst_precision"]
@@ -61,13 +61,13 @@ def relative_half_width(values, confidence: float = CONFIDENCE) -> float:
 
 def metric_interval(name: str, values, axis: int = 0, confidence: float = CONFIDENCE):
     """(mean, low, high) of metric ``name`` over replications (``axis``), the interval cut
-    to the metric's possible values: fractions to [0, 1], balances (:data:`SIGNED`) not at
-    all, the rest to >= 0 (a count, a time, a cost or a share)."""
+    to the metric's possible values (:func:`~simcenter.output.metrics.metric_range`):
+    fractions and levels to [0, 1], balances (:data:`SIGNED`) not at all, the rest to >= 0
+    (a count, a time, a cost). A queue's metric (``service_level[retail]``) is cut as the
+    center-wide one."""
     mean, low, high = confidence_interval(values, axis=axis, confidence=confidence)
-    if name in SIGNED:
-        return mean, low, high
-    upper = 1.0 if METRICS[name][1] in ("fraction", "level 0-1") else np.inf
-    return mean, np.clip(low, 0.0, upper), np.clip(high, 0.0, upper)
+    lowest, highest = metric_range(name)
+    return mean, np.clip(low, lowest, highest), np.clip(high, lowest, highest)
 
 
 def reported(scenario, series):

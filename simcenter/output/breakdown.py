@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import confidence_interval, metric_interval
-from .metrics import METRICS, metric
+from .metrics import METRICS, metric, split_metric  # noqa: F401 (split_metric: importable from here, its old home)
 
 __all__ = ["QUEUE_METRICS", "GROUP_METRICS", "queue_table", "group_table", "flow_table", "split_metric", "queue_columns",
            "queue_replications"]
@@ -26,15 +26,6 @@ __all__ = ["QUEUE_METRICS", "GROUP_METRICS", "queue_table", "group_table", "flow
 #: The metrics reported per queue.
 QUEUE_METRICS = ("offered", "answered", "abandoned", "waiting_at_end", "service_level", "asa_s", "mean_wait_s", "p_wait",
                  "abandon_rate", "aht_s", "after_hours", "lost_after_hours", "deferred")
-
-
-def split_metric(name: str) -> tuple[str, str | None]:
-    """``"service_level[retail]"`` -> ``("service_level", "retail")``; a center-wide name
-    -> ``(name, None)``."""
-    if name.endswith("]") and "[" in name:
-        metric_name, queue = name[:-1].split("[", 1)
-        return metric_name, queue
-    return name, None
 
 
 def queue_columns(scenario, metrics) -> list[str]:

@@ -7,14 +7,17 @@ interval, a day, the whole run after the warm-up). Counts are totals; the rest a
 totals, so a metric over a day is the ratio of the day's sums, not a mean of interval ratios.
 
 From the registry derive the metric list (:data:`METRICS`: name -> (meaning, unit)), the
-per-run computation (:func:`metrics_from_sums`, :func:`metric`), the groups that decide which
-metrics ``simcenter run`` shows for a scenario (:func:`active_metrics`) and the generated
-reference page (:func:`metrics_reference`). Adding a metric is one record here (and its
+per-run computation (:func:`metrics_from_sums`, :func:`metric`), each metric's range of
+possible values (:attr:`Metric.range`, :func:`metric_range`: a share or a level in [0, 1], a
+balance anywhere, anything else at or above 0), which every confidence interval is kept
+within, the groups that decide which metrics ``simcenter run`` shows for a scenario
+(:func:`active_metrics`) and the generated reference page (:func:`metrics_reference`). Adding a metric is one record here (and its
 counter in :mod:`simcenter.model.counters` when it needs a new one).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,8 +25,8 @@ import numpy as np
 
 from ..model.counters import COUNTERS, Accumulator  # noqa: F401 (importable from simcenter.stats, their old home)
 
-__all__ = ["Metric", "REGISTRY", "METRICS", "SIGNED", "GROUPS", "METRIC_GROUPS", "metrics_from_sums", "metric", "active_metrics",
-           "metrics_reference", "ratio"]
+__all__ = ["Metric", "REGISTRY", "METRICS", "SIGNED", "RANGES", "UNIT_RANGES", "GROUPS", "METRIC_GROUPS", "metrics_from_sums",
+           "metric", "metric_range", "range_text", "split_metric", "active_metrics", "metrics_reference", "ratio"]
 
 
 def ratio(num, den):
@@ -49,6 +52,11 @@ GROUPS: dict[str, tuple[str, Callable]] = {
 }
 
 
+#: Units whose values lie in [0, 1] (a share of contacts, agents or days; a level); a metric
+#: of any other unit is at or above 0 unless it is ``signed``.
+UNIT_RANGES: dict[str, tuple[float, float]] = {"fraction": (0.0, 1.0), "level 0-1": (0.0, 1.0)}
+
+
 @dataclass(frozen=True)
 class Metric:
     """One metric: ``compute(sums, costs)`` from counter sums (arrays of any shape) and the
@@ -62,6 +70,14 @@ class Metric:
     compute: Callable
     group: str | None = None
     signed: bool = False
+
+    @property
+    def range(self) -> tuple[float, float]:
+        """(lowest, highest) value the metric can take: (-inf, inf) for a balance,
+        [0, 1] for a share or a level (:data:`UNIT_RANGES`), [0, inf) for the rest."""
+        if self.signed:
+            return (-math.inf, math.inf)
+        return UNIT_RANGES.get(self.unit, (0.0, math.inf))
 
 
 def _cost(s, c):
@@ -215,6 +231,33 @@ METRICS = {m.name: (m.meaning, m.unit) for m in REGISTRY}
 #: Metrics that can be negative (balances); the others are never below zero.
 SIGNED = frozenset(m.name for m in REGISTRY if m.signed)
 
+#: Metric name -> (lowest, highest) value it can take (:attr:`Metric.range`).
+RANGES = {m.name: m.range for m in REGISTRY}
+
+
+def split_metric(name: str) -> tuple[str, str | None]:
+    """``"service_level[retail]"`` -> ``("service_level", "retail")``; a center-wide name
+    -> ``(name, None)``."""
+    if name.endswith("]") and "[" in name:
+        metric_name, queue = name[:-1].split("[", 1)
+        return metric_name, queue
+    return name, None
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The (lowest, highest) value metric ``name`` can take; a queue's metric
+    (``service_level[retail]``) has the range of the center-wide one."""
+    return RANGES[split_metric(name)[0]]
+
+
+def range_text(low: float, high: float) -> str:
+    """A range in words for tables and the reference: ``0 to 1``, ``0 or more``, ``any``."""
+    if math.isinf(low) and math.isinf(high):
+        return "any"
+    if math.isinf(high):
+        return f"{low:g} or more"
+    return f"{low:g} to {high:g}"
+
 #: Mechanism group -> the metrics it holds.
 METRIC_GROUPS = {g: tuple(m.name for m in REGISTRY if m.group == g) for g in GROUPS}
 
@@ -263,19 +306,25 @@ def metrics_reference() -> str:
         "  every contact arriving while closed is lost or deferred (`after_hours = lost + deferred`).",
         "* Each metric is computed within each replication as a ratio of that replication's",
         "  totals, then averaged over replications, with a 95% Student-t confidence interval",
-        "  (`ci_low`, `ci_high`) cut to the metric's possible values (`net_value` and `cost_net`,",
-        "  balances, can be negative; no other metric can). Counts are totals over the reported",
+        "  (`ci_low`, `ci_high`) cut to the metric's possible values (the *range* column: a",
+        "  fraction or a level lies in [0, 1]; `net_value` and `cost_net`, balances, can be",
+        "  negative; every other metric is 0 or more). Counts are totals over the reported",
         "  period (the run after warm-up, one day, or one interval).",
+        "* `simcenter compare` keeps the interval of a difference B - A within what the difference",
+        "  can take: within [-1, 1] for a metric in [0, 1], and within what each side's own range",
+        "  and interval allow (see `simcenter.output.analysis.paired_interval`).",
         "* `service_level` with target `T` is *answered within T / offered*: abandoned callers",
         "  count against it, whatever their wait.",
         "* A ratio whose denominator is zero (no contact offered in an interval) is undefined",
         "  (NaN) and left out of the average.",
         "",
         "* The table of `simcenter run` shows a metric of a mechanism only when the scenario",
-        "  switches that mechanism on (the *shown* column); tables and JSON keep every metric.",
+        "  switches that mechanism on (the *shown* column), and `simcenter compare` when either",
+        "  scenario does; tables and JSON keep every metric.",
         "",
-        "| metric | unit | definition | shown |",
-        "|---|---|---|---|",
+        "| metric | unit | range | definition | shown |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| `{m.name}` | {m.unit} | {m.meaning} | {GROUPS[m.group][0] if m.group else 'always'} |" for m in REGISTRY]
+    lines += [f"| `{m.name}` | {m.unit} | {range_text(*m.range)} | {m.meaning} | {GROUPS[m.group][0] if m.group else 'always'} |"
+              for m in REGISTRY]
     return "\n".join(lines) + "\n"
