@@ -7,6 +7,9 @@ such samples, once:
 
 * :func:`confidence_interval` and :func:`metric_interval` (the interval cut to the metric's
   possible values), :func:`relative_half_width`;
+* :func:`paired_interval`: the difference of a metric between two scenarios run with common
+  random numbers, replication by replication, its interval kept within what the difference
+  can take;
 * :func:`reported`: the cut of a run's per-interval series to the reported window (the
   warm-up days left out);
 * :func:`mser5`: MSER-5 (White 1997; Franklin and White 2008), the warm-up suggestion. The
@@ -23,13 +26,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .metrics import metric_range
 
-__all__ = ["CONFIDENCE", "confidence_interval", "relative_half_width", "metric_interval", "reported", "mser5",
+__all__ = ["CONFIDENCE", "confidence_interval", "relative_half_width", "metric_interval", "paired_interval", "Paired", "reported",
+           "mser5",
            "replicate_until", "one_more", "doubled", "planned_replications", "worst_precision"]
 
 CONFIDENCE = 0.95
@@ -68,6 +72,66 @@ def metric_interval(name: str, values, axis: int = 0, confidence: float = CONFID
     mean, low, high = confidence_interval(values, axis=axis, confidence=confidence)
     lowest, highest = metric_range(name)
     return mean, np.clip(low, lowest, highest), np.clip(high, lowest, highest)
+
+
+class Paired(NamedTuple):
+    """A paired comparison of one metric (:func:`paired_interval`)."""
+
+    mean_a: float
+    ci_low_a: float
+    ci_high_a: float
+    mean_b: float
+    ci_low_b: float
+    ci_high_b: float
+    diff: float        # mean of b - a over the replications where both are defined
+    ci_low: float
+    ci_high: float
+    cut_low: bool      # whether ci_low was raised to what the difference can take
+    cut_high: bool     # whether ci_high was lowered to it
+    pairs: int         # replications where both are defined
+
+
+def paired_interval(name: str, a, b, confidence: float = CONFIDENCE) -> Paired:
+    """Metric ``name`` in two scenarios run with common random numbers: ``a[r]`` and ``b[r]``
+    are its values in replication ``r`` (NaN where undefined, e.g. a ratio with nothing to
+    divide).
+
+    Each side has its mean and its interval, cut to the metric's range ``[lo, hi]``
+    (:func:`metric_interval`). The difference ``b - a`` has the Student-t interval of the
+    replication-by-replication differences (where both sides are defined), cut to what the
+    difference can take:
+
+    * within ``[lo - hi, hi - lo]``: ``[-1, 1]`` for a fraction or a level, no bound for a
+      balance or a count, and
+    * within what the two sides allow: B - A is at least ``lo - ci_high_a`` and
+      ``ci_low_b - hi``, at most ``ci_high_b - lo`` and ``hi - ci_low_a`` (for a count,
+      ``[-ci_high_a, ci_high_b]``: B cannot have fewer than none, nor A);
+
+    never past the estimate ``diff`` itself. Such a cut happens with few replications or
+    values near a bound, where the t interval runs past what is possible; it never changes
+    whether the interval holds 0. ``cut_low`` and ``cut_high`` say which end moved.
+
+    >>> p = paired_interval("service_level", [0.0, 0.0, 0.3], [0.9, 1.0, 1.0])
+    >>> round(p.diff, 3), round(p.ci_low, 3), p.ci_high, p.cut_high
+    (0.867, 0.487, 1.0, True)
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired_interval needs two series of one value per replication, got shapes {a.shape} and {b.shape}")
+    lo, hi = metric_range(name)
+    mean_a, low_a, high_a = (float(x) for x in metric_interval(name, a, confidence=confidence))
+    mean_b, low_b, high_b = (float(x) for x in metric_interval(name, b, confidence=confidence))
+    diffs = b - a
+    pairs = int(np.sum(~np.isnan(diffs)))
+    diff, low, high = (float(x) for x in confidence_interval(diffs, confidence=confidence))
+    with np.errstate(invalid="ignore"):  # inf - inf where both ends are unbounded: no bound
+        floor = float(np.nanmax([lo - hi, lo - high_a, low_b - hi]))
+        ceiling = float(np.nanmin([hi - lo, high_b - lo, hi - low_a]))
+    if not math.isnan(diff):
+        floor, ceiling = min(floor, diff), max(ceiling, diff)
+    cut_low, cut_high = bool(low < floor), bool(high > ceiling)
+    low, high = (floor if cut_low else low), (ceiling if cut_high else high)
+    return Paired(mean_a, low_a, high_a, mean_b, low_b, high_b, diff, low, high, cut_low, cut_high, pairs)
 
 
 def reported(scenario, series):

@@ -9,7 +9,9 @@ customers draw their type, work content and patience when they are created, in a
 order. Two scenarios that differ only in staffing or policy, run with the same seed,
 therefore see the same customers, and the difference of a metric between them, replication
 by replication, varies much less than each metric does. :func:`compare` uses that: it
-reports each metric's paired difference with a Student-t interval over replications.
+reports each metric's paired difference with a Student-t interval over replications, kept
+within what the difference can take (:func:`simcenter.output.analysis.paired_interval`:
+within [-1, 1] for a fraction, and never past what each side's own interval allows).
 
 Warm-up
 -------
@@ -27,18 +29,18 @@ reports the precision achieved.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SimcenterError
-from ..output.analysis import CONFIDENCE, confidence_interval, mser5, relative_half_width, replicate_until, worst_precision
+from ..output.analysis import CONFIDENCE, mser5, paired_interval, relative_half_width, replicate_until, worst_precision
 from ..output.results import Results, stack
 from .runner import simulate
 from ..model.center import run_replication
 from ..scenario import Scenario
-from ..output.breakdown import split_metric
-from ..output.metrics import METRICS
+from ..output.metrics import METRICS, split_metric
 
 __all__ = ["compare", "mser5", "simulate_to_precision", "relative_precision"]
 
@@ -50,11 +52,18 @@ def compare(
     seed: int | None = None,
     metrics: list[str] | None = None,
     confidence: float = CONFIDENCE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run ``a`` and ``b`` with the same seed (common random numbers) and return, per
     metric, ``mean_a``, ``mean_b``, ``diff`` (b - a), its confidence interval ``ci_low``,
-    ``ci_high`` over replications (paired Student t), and ``significant`` (the interval
-    excludes 0).
+    ``ci_high`` over replications (paired Student t), ``significant`` (the interval
+    excludes 0) and ``unit``; then each side's own interval (``ci_low_a``, ``ci_high_a``,
+    ``ci_low_b``, ``ci_high_b``), ``cut_low`` and ``cut_high`` (whether that end of the
+    difference's interval was moved to what the difference can take:
+    :func:`~simcenter.output.analysis.paired_interval`) and ``pairs`` (the replications
+    where the metric is defined on both sides). ``progress``, if given, is called after
+    each finished replication of either side with the replications done and the
+    replications in all (twice ``replications``).
 
     >>> import simcenter
     >>> s = simcenter.Scenario.from_file("scenarios/erlang_a.toml").replace({"simulation.days": 1})
@@ -65,24 +74,22 @@ def compare(
     n = a.simulation.replications if replications is None else replications
     root = a.simulation.seed if seed is None else seed
     names = _metric_names(metrics, a if a.agent_groups and b.agent_groups else None)
-    ra = simulate(a, replications=n, seed=root).replications()
-    rb = simulate(b, replications=n, seed=root).replications()
+    side_a = side_b = None
+    if progress is not None:
+        def side_a(done, total):
+            progress(done, 2 * total)
+
+        def side_b(done, total):
+            progress(total + done, 2 * total)
+    ra = simulate(a, replications=n, seed=root, progress=side_a).replications()
+    rb = simulate(b, replications=n, seed=root, progress=side_b).replications()
     rows = []
     for name in names:
-        diff = rb[name].to_numpy() - ra[name].to_numpy()
-        mean, low, high = confidence_interval(diff, confidence=confidence)
-        rows.append(
-            {
-                "metric": name,
-                "mean_a": float(np.nanmean(ra[name])) if ra[name].notna().any() else math.nan,
-                "mean_b": float(np.nanmean(rb[name])) if rb[name].notna().any() else math.nan,
-                "diff": float(mean),
-                "ci_low": float(low),
-                "ci_high": float(high),
-                "significant": bool(low > 0 or high < 0),
-                "unit": METRICS[split_metric(name)[0]][1],
-            }
-        )
+        p = paired_interval(name, ra[name].to_numpy(), rb[name].to_numpy(), confidence=confidence)
+        rows.append({"metric": name, "mean_a": p.mean_a, "mean_b": p.mean_b, "diff": p.diff, "ci_low": p.ci_low, "ci_high": p.ci_high,
+                     "significant": bool(p.ci_low > 0 or p.ci_high < 0), "unit": METRICS[split_metric(name)[0]][1],
+                     "ci_low_a": p.ci_low_a, "ci_high_a": p.ci_high_a, "ci_low_b": p.ci_low_b, "ci_high_b": p.ci_high_b,
+                     "cut_low": p.cut_low, "cut_high": p.cut_high, "pairs": p.pairs})
     return pd.DataFrame(rows)
 
 
