@@ -4,7 +4,8 @@ list of named tables, ``contact_types.retail.share`` and ``agent_groups.generali
 
 :func:`parse_override` reads ``KEY=VALUE`` from the command line (the value as TOML, a bare
 word as text); :func:`set_dotted` sets a value at a dotted key inside plain scenario data,
-creating tables as needed, and leaves unknown keys for validation to report.
+creating tables as needed, and leaves unknown keys for validation to report;
+:func:`get_dotted` reads the value at a dotted key (``compare`` labels its two sides with it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from typing import Any
 from .errors import ScenarioError
 from .schema import show_value
 
-__all__ = ["parse_override", "set_dotted", "split_key"]
+__all__ = ["parse_override", "set_dotted", "get_dotted", "split_key", "MISSING"]
+
+#: What :func:`get_dotted` returns for a key the data does not hold.
+MISSING = object()
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -58,6 +62,28 @@ def set_dotted(data: dict, key: str, value: Any, sections: dict) -> None:
                 raise _unknown(part, part, sections)
             node[part] = {}
         node = node[part]
+
+
+def get_dotted(data: Any, key: str) -> Any:
+    """The value at dotted ``key`` inside plain scenario data (as :meth:`Scenario.to_dict`
+    gives it), or :data:`MISSING` where the data holds none (a table left out, a list too
+    short, an element of another name).
+
+    >>> get_dotted({"contact_types": [{"name": "retail", "share": 0.6}]}, "contact_types.retail.share")
+    0.6
+    """
+    node = data
+    for part in split_key(key):
+        if isinstance(node, list):
+            try:
+                node = node[_list_index(node, part, key)]
+            except ScenarioError:
+                return MISSING
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return MISSING
+    return node
 
 
 def _list_index(items: list, part: str, where: str) -> int:

@@ -61,7 +61,7 @@ def test_compare_command(capsys):
     code = main(["compare", str(ROOT / "scenarios/erlang_a.toml"), "--set", "simulation.days=1", "--b", "agents.staffing=16",
                  "--replications", "4", "--metrics", "asa_s,abandon_rate", "--json"])
     assert code == 0
-    records = json.loads(capsys.readouterr().out)
+    records = json.loads(capsys.readouterr().out)["metrics"]
     assert [r["metric"] for r in records] == ["asa_s", "abandon_rate"]
     assert records[0]["significant"] is True and records[0]["diff"] < 0
     code = main(["compare", str(ROOT / "scenarios/erlang_a.toml")])

@@ -5,7 +5,8 @@
     simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
                        [--out DIR] [--trace FILE] [--agent-trace FILE]
                        [--precision 0.02 [--max-replications 200] [--metrics a,b]]
-    simcenter compare A.toml [B.toml] [--set K=V ...] [--a K=V ...] [--b K=V ...] [--json]
+    simcenter compare A.toml [B.toml] [--set K=V ...] [--a K=V ...] [--b K=V ...] [--replications N] [--seed S]
+                      [--metrics a,b] [--json] [--quiet]
     simcenter sweep FILE --out DIR [--resume] [--workers N | --serial | --scheduler ADDR | --dask-local N] [--quiet]
     simcenter validate FILE [--set KEY=VALUE ...]
     simcenter schema [--markdown | --metrics]
@@ -221,48 +222,6 @@ def _print_breakdown(results) -> None:
     _print_table([[name, f"{r.agent_hours:,.1f}", f"{r.occupancy:.3f}",
                    ", ".join(f"{f.queue} {f.share:.0%}" for f in flow[flow.group == name].itertuples() if f.share >= 0.005)]
                   for name, r in g.iterrows()], ["group", "agent_hours", "occupancy", "busy time by queue"])
-
-
-def cmd_compare(args) -> int:
-    from ..run.experiment import compare
-    from ..scenario import Scenario
-
-    common = _overrides(args.set, "--set")
-
-    def load(path, extra, flag):
-        scenario = Scenario.from_file(path)
-        changes = {**common, **_overrides(extra, flag)}
-        try:
-            return scenario.replace(changes) if changes else scenario
-        except ScenarioError as err:
-            raise ScenarioError(err.field, err.message + " (from an override)", value=err.value) from None
-
-    _check_int("--replications", args.replications, 2, 100_000)
-    _check_int("--seed", args.seed, 0, 2**63 - 1)
-    for flag, extra in (("--a", args.set_a), ("--b", args.set_b)):
-        for key in ("simulation.seed", "simulation.replications"):
-            if key in _overrides(extra, flag):
-                raise SimcenterError(f"{flag} {key}: A and B share their seed and replications (common random numbers); "
-                                     "give --seed or --replications for both")
-    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications")))
-    a = load(args.a, args.set_a, "--a")
-    b = load(args.b or args.a, args.set_b, "--b")
-    if a == b:
-        raise SimcenterError("the two scenarios are identical; give a second file or --b KEY=VALUE")
-    metrics = _metric_list(args.metrics, "--metrics")
-    table = compare(a, b, replications=args.replications, seed=args.seed, metrics=metrics)
-    if args.json:
-        print(table.to_json(orient="records", indent=2))
-        return 0
-    n = args.replications or a.simulation.replications
-    print(f"A: {a.name}   B: {b.name}   {n} paired replications (common random numbers), diff = B - A, 95% interval")
-    rows = [
-        [r.metric, _fmt(r.mean_a, r.unit), _fmt(r.mean_b, r.unit), _fmt(r.diff, r.unit), _fmt(r.ci_low, r.unit),
-         _fmt(r.ci_high, r.unit), "yes" if r.significant else "no"]
-        for r in table.itertuples()
-    ]
-    _print_table(rows, ["metric", "A", "B", "diff", "ci_low", "ci_high", "significant"])
-    return 0
 
 
 def _option_dest(option: str) -> str:
@@ -530,17 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--metrics", help="with --precision: comma-separated metrics (default service_level,asa_s)")
     r.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("compare", help="compare two scenarios with common random numbers")
-    c.add_argument("a", metavar="A", help="scenario file A")
-    c.add_argument("b", metavar="B", nargs="?", help="scenario file B (default: A again, changed by --b)")
-    c.add_argument("--set", action="append", metavar="KEY=VALUE", help="override applied to both")
-    c.add_argument("--a", dest="set_a", action="append", metavar="KEY=VALUE", help="override applied to A only")
-    c.add_argument("--b", dest="set_b", action="append", metavar="KEY=VALUE", help="override applied to B only")
-    c.add_argument("--replications", type=int, help="paired replications (default: A's simulation.replications)")
-    c.add_argument("--seed", type=int, help="root seed shared by both (default: A's simulation.seed)")
-    c.add_argument("--metrics", help="comma-separated metrics (default: all)")
-    c.add_argument("--json", action="store_true", help="print the table as JSON records")
-    c.set_defaults(func=cmd_compare)
+    from .comparecmd import add_compare_parser
+
+    add_compare_parser(sub)
 
     w = sub.add_parser("sweep", help="run a sweep file: points x replications, resumable, on a process pool or Dask")
     w.add_argument("file", help="sweep file (TOML)")

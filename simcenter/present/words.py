@@ -54,13 +54,14 @@ def _has(words: str, unit: str) -> bool:
 
 def parameter_words(key: str) -> str:
     """``agents.scale`` -> ``staffing scale``; ``contact_types.order_status.noncompliance``
-    -> ``noncompliance of order status``; ``recovery.empowerment`` -> ``recovery empowerment``."""
+    -> ``noncompliance of order status``; ``contact_types.general.handle_time.mean_s`` ->
+    ``handle time mean of general``; ``recovery.empowerment`` -> ``recovery empowerment``."""
     if key in _NAMED:
         return _NAMED[key]
     parts = split_key(key) if isinstance(key, str) and key else [str(key)]
     if len(parts) >= 3 and parts[0] in ("contact_types", "agent_groups", "queues"):
         element = _plain(parts[1]) if not parts[1].isdigit() else f"{_plain(parts[0])[:-1]} {parts[1]}"
-        return f"{_leaf(parts[-1])} of {element}"
+        return f"{' '.join(_leaf(p) for p in parts[2:])} of {element}"
     if len(parts) >= 2 and parts[0] not in ("simulation", "agents"):
         return f"{_plain(parts[0])} {_leaf(parts[-1])}"
     return _leaf(parts[-1])
