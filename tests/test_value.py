@@ -299,7 +299,7 @@ def test_the_cost_frontier_draws_the_cost_net_of_customer_value(tradeoff):
     fig = figure(saved, "cost-frontier")
     left, right = fig.axes
     labels = [line.get_label() for line in right.get_lines() if not line.get_label().startswith("_")]
-    assert "recovery.empowerment = 1: net of customer value" in labels and "recovery.empowerment = 0: cost" in labels
+    assert "1: net of customer value" in labels and "0: cost" in labels
     assert "net of customer value" in right.get_title()
     assert "cost_net" in html_report(saved)
 

@@ -71,19 +71,27 @@ def required_staffing(summary: pd.DataFrame, staffing: str, target_level: float,
 def break_even(table: pd.DataFrame, x: str, policy: str, value: str = "cost") -> pd.DataFrame:
     """Where the ``value`` curves over ``x`` of two policies cross (linear interpolation
     between swept points): one row per pair of policies and crossing, with ``x`` and the
-    ``value`` there, and which policy is cheaper beyond it."""
+    ``value`` there, and which policy is cheaper beyond it.
+
+    A crossing is where the cheaper policy really changes: curves that start equal, or
+    touch and part again on the same side, do not cross. Where they are equal over a stretch
+    between two sides, the crossing is where they first meet."""
     curves = {p: g.dropna(subset=[value]).sort_values(x) for p, g in table.groupby(policy, sort=True)}
     rows = []
     for a, b in itertools.combinations(curves, 2):
         merged = curves[a][[x, value]].merge(curves[b][[x, value]], on=x, suffixes=("_a", "_b"))
         xs, diff = merged[x].to_numpy(float), (merged[f"{value}_a"] - merged[f"{value}_b"]).to_numpy(float)
-        for i in range(len(xs) - 1):
-            if diff[i] == 0 or np.sign(diff[i]) != np.sign(diff[i + 1]) and diff[i + 1] != 0:
-                t = 0.0 if diff[i] == 0 else diff[i] / (diff[i] - diff[i + 1])
-                at = xs[i] + t * (xs[i + 1] - xs[i])
-                level = merged[f"{value}_a"].iloc[i] + t * (merged[f"{value}_a"].iloc[i + 1] - merged[f"{value}_a"].iloc[i])
-                cheaper = b if diff[i + 1] > 0 else a
-                rows.append({"policy_a": a, "policy_b": b, x: float(at), value: float(level), "cheaper_beyond": cheaper})
+        ya = merged[f"{value}_a"].to_numpy(float)
+        sides = [i for i in range(len(xs)) if diff[i] != 0]  # the points where one policy is cheaper
+        for i, j in zip(sides, sides[1:]):
+            if np.sign(diff[i]) == np.sign(diff[j]):
+                continue
+            if j > i + 1:  # equal from i + 1 on: they meet there
+                at, level = xs[i + 1], ya[i + 1]
+            else:
+                t = diff[i] / (diff[i] - diff[j])
+                at, level = xs[i] + t * (xs[j] - xs[i]), ya[i] + t * (ya[j] - ya[i])
+            rows.append({"policy_a": a, "policy_b": b, x: float(at), value: float(level), "cheaper_beyond": b if diff[j] > 0 else a})
     return pd.DataFrame(rows, columns=["policy_a", "policy_b", x, value, "cheaper_beyond"])
 
 

@@ -12,7 +12,7 @@
     simcenter schema [--markdown | --metrics]
     simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
                      [--max-abandon 0.05]
-    simcenter plot RESULTS_DIR --kind KIND -o FILE.png|svg [--metric M] [--x P] [--y P] [--target 0.8/20]
+    simcenter plot RESULTS_DIR --kind KIND -o FILE.png|svg [--metric M] [--x P] [--y P] [--target 0.8/20] [--at KEY=VALUE ...]
     simcenter report RESULTS_DIR -o report.html [--target 0.8/20]
     simcenter bench [plain|noncompliance|spiral|sweep ...] [--repeats N]
     simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
@@ -412,7 +412,7 @@ def cmd_plot(args) -> int:
     check_file(args.output, PLOT_FILE, "-o", inputs)
     results = load_results(args.results)
     target = _saved_target(args, results)
-    fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target)
+    fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target, at=args.at)
     print(save(fig, Path(args.output), inputs))
     return 0
 
@@ -545,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--x", help="swept parameter on the x axis (heatmap; default the first swept)")
     pl.add_argument("--y", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
     pl.add_argument("--target", help="service-level target LEVEL/SECONDS for target lines and required staffing (default 0.8/..)")
+    pl.add_argument("--at", action="append", metavar="KEY=VALUE",
+                    help="fix a swept parameter the plot does not draw at one of its values (repeatable; default: the base "
+                         "scenario's value where the sweep has it, else the lowest; the title says which)")
     pl.set_defaults(func=cmd_plot)
 
     from .fitcmd import add_fit_parser
