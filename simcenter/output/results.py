@@ -49,6 +49,9 @@ class Results:
     ``queue_counters[name]`` (replications, queues, intervals), ``group_counters[name]``
     (replications, groups, intervals) and ``flow`` (replications, groups, queues, intervals)
     hold the same per queue and per agent group (:mod:`simcenter.output.breakdown`).
+    ``traced`` is the run's trace when it was asked for: a DataFrame
+    (``simulate(..., trace=True)``) or the file it was written to (``trace=PATH``); read it
+    with :meth:`trace`.
     """
 
     scenario: Scenario
@@ -57,6 +60,7 @@ class Results:
     queue_counters: dict = field(default_factory=dict, repr=False)
     group_counters: dict = field(default_factory=dict, repr=False)
     flow: np.ndarray | None = field(default=None, repr=False)
+    traced: object = field(default=None, repr=False, compare=False)
 
     @property
     def n_replications(self) -> int:
@@ -65,6 +69,28 @@ class Results:
     @property
     def _timeline(self) -> Timeline:
         return Timeline.from_scenario(self.scenario)
+
+    def trace(self) -> pd.DataFrame:
+        """The run's per-contact records: one row per inbound contact and per callback
+        attempt, the columns of ``docs/reference/trace.md``
+        (:data:`simcenter.model.records.TRACE_SPEC`) in their documented types. Only a run
+        asked for it keeps it: ``simulate(..., trace=True)`` in memory, or
+        ``trace=PATH`` in a file, read back here."""
+        from pathlib import Path
+
+        from ..errors import SimcenterError
+
+        if isinstance(self.traced, pd.DataFrame):
+            return self.traced
+        if self.traced is None:
+            raise SimcenterError("this run kept no trace: pass trace=True to simulate() (simulate(scenario, trace=True)) "
+                                 "to keep one row per contact and per callback attempt")
+        from .trace import read_trace
+
+        path = Path(self.traced)
+        if not path.is_file():
+            raise SimcenterError(f"the trace of this run was written to {str(path)!r}, which is no longer there")
+        return read_trace(path, self.scenario)
 
     # -- per-replication metrics --------------------------------------------------------
 
@@ -305,11 +331,12 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
-    """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`."""
+def stack(scenario: Scenario, seed: int, runs: list[dict], trace=None) -> Results:
+    """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`
+    (and their trace, if kept: see :attr:`Results.traced`)."""
     counters = {name: np.stack([reported(scenario, r[name]) for r in runs]) for name in COUNTERS}
     if not runs or "queues" not in runs[0]:
-        return Results(scenario=scenario, seed=seed, counters=counters)
+        return Results(scenario=scenario, seed=seed, counters=counters, traced=trace)
     cut = scenario.simulation.warmup_days * scenario.intervals_per_day
 
     def units(key: str) -> dict:
@@ -317,4 +344,5 @@ def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
         return {n: np.stack([np.stack([u[n][cut:] for u in r[key]]) for r in runs]) for n in names}
 
     flow = np.stack([r["flow"][..., cut:] for r in runs])
-    return Results(scenario=scenario, seed=seed, counters=counters, queue_counters=units("queues"), group_counters=units("groups"), flow=flow)
+    return Results(scenario=scenario, seed=seed, counters=counters, queue_counters=units("queues"), group_counters=units("groups"),
+                   flow=flow, traced=trace)
