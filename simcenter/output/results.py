@@ -35,13 +35,33 @@ from ..model.counters import COUNTERS
 from .analysis import CONFIDENCE, confidence_interval, metric_interval, mser5, relative_half_width, reported  # noqa: F401 (their old home)
 from .metrics import METRICS, metrics_from_sums
 
-__all__ = ["Results", "RUN_FILES", "stack"]
+__all__ = ["Results", "MetricValue", "RUN_FILES", "stack"]
 
 def _clock(minutes: float) -> str:
     return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
 
 
 @dataclass(frozen=True)
+class MetricValue:
+    """One metric of a run (:meth:`Results.metric`): its mean over replications and the
+    ends of its confidence interval (NaN with one replication), in ``unit``."""
+
+    name: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    unit: str
+    confidence: float = CONFIDENCE
+
+    def __str__(self) -> str:
+        from .display import number, unit_text
+
+        unit = f" {unit_text(self.unit)}" if unit_text(self.unit) else ""
+        return (f"{self.name} {number(self.mean, self.unit)}{unit} ({self.confidence * 100:.3g}% interval "
+                f"{number(self.ci_low, self.unit)} to {number(self.ci_high, self.unit)})")
+
+
+@dataclass(frozen=True, repr=False)
 class Results:
     """What :func:`simcenter.simulate` returns.
 
@@ -57,10 +77,10 @@ class Results:
     scenario: Scenario
     seed: int
     counters: dict
-    queue_counters: dict = field(default_factory=dict, repr=False)
-    group_counters: dict = field(default_factory=dict, repr=False)
-    flow: np.ndarray | None = field(default=None, repr=False)
-    traced: object = field(default=None, repr=False, compare=False)
+    queue_counters: dict = field(default_factory=dict)
+    group_counters: dict = field(default_factory=dict)
+    flow: np.ndarray | None = None
+    traced: object = field(default=None, compare=False)
 
     @property
     def n_replications(self) -> int:
@@ -69,6 +89,21 @@ class Results:
     @property
     def _timeline(self) -> Timeline:
         return Timeline.from_scenario(self.scenario)
+
+    @property
+    def scenario_name(self) -> str:
+        """The scenario's ``name``."""
+        return self.scenario.name
+
+    def __repr__(self) -> str:
+        from .display import results_text
+
+        return results_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import results_html
+
+        return results_html(self)
 
     def trace(self) -> pd.DataFrame:
         """The run's per-contact records: one row per inbound contact and per callback
@@ -144,18 +179,22 @@ class Results:
         df["unit"] = df["metric"].map(lambda m: METRICS[m][1])
         return df
 
-    def metric(self, name: str, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-        """(mean, ci_low, ci_high) of one run metric, or of one queue's (``service_level[retail]``,
-        with ``[[agent_groups]]``)."""
+    def metric(self, name: str, confidence: float = CONFIDENCE) -> MetricValue:
+        """One run metric, or one queue's (``service_level[retail]``, with
+        ``[[agent_groups]]``): a :class:`MetricValue` with ``name, mean, ci_low, ci_high,
+        unit`` (``r.metric("service_level").mean``). An unknown name raises ``KeyError``
+        naming the metrics there are."""
         from .breakdown import split_metric
 
-        base, queue = split_metric(name)
+        base, queue = split_metric(name) if isinstance(name, str) else (name, None)
         if base not in METRICS or queue is not None and name not in self.replications().columns:
-            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}"
-                           + (f", and per queue metric[queue] for queues {', '.join(self.queue_names)}" if self.scenario.agent_groups else ""))
+            raise KeyError(f"unknown metric {name!r}; the metrics are: {', '.join(METRICS)}"
+                           + (f"; and per queue metric[queue] for queues {', '.join(self.queue_names)}" if self.scenario.agent_groups else ""))
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
         values = self._run_metrics()[name] if queue is None else self.replications()[name].to_numpy()
         mean, low, high = metric_interval(base, values, confidence=confidence)
-        return float(mean), float(low), float(high)
+        return MetricValue(name, float(mean), float(low), float(high), METRICS[base][1], confidence)
 
     def by_day(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """Metrics per simulated day (after warm-up): columns ``day, weekday, metric,
@@ -272,22 +311,23 @@ class Results:
     # -- output -----------------------------------------------------------------------------
 
     def to_json(self) -> dict:
-        """``{"scenario", "seed", "replications", "summary": {metric: {mean, ci_low, ci_high}}}``,
-        with ``[[agent_groups]]`` also ``"queues"`` and ``"groups"``: ``{name: {metric: {...}}}``.
+        """The run as a JSON document whose keys are the names of the methods and attributes
+        that give the same data: ``{"scenario_name", "seed", "n_replications", "summary":
+        {metric: {mean, ci_low, ci_high, unit}}}``, with ``[[agent_groups]]`` also
+        ``"by_queue"`` and ``"by_group"``: ``{name: {metric: {mean, ci_low, ci_high, unit}}}``.
         Undefined values (NaN) become ``null``."""
 
         def num(x: float):
             return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
-        summary = {
-            row.metric: {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high)}
-            for row in self.summary().itertuples()
-        }
-        doc = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
+        def entry(row) -> dict:
+            return {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high), "unit": row.unit}
+
+        doc = {"scenario_name": self.scenario_name, "seed": self.seed, "n_replications": self.n_replications,
+               "summary": {row.metric: entry(row) for row in self.summary().itertuples()}}
         if self.scenario.agent_groups:  # several queues and groups: their tables too
-            for key, table, label in (("queues", self.by_queue(), "queue"), ("groups", self.by_group(), "group")):
-                doc[key] = {name: {r.metric: {"mean": num(r.mean), "ci_low": num(r.ci_low), "ci_high": num(r.ci_high)}
-                                   for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
+            for key, table, label in (("by_queue", self.by_queue(), "queue"), ("by_group", self.by_group(), "group")):
+                doc[key] = {name: {r.metric: entry(r) for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
         return doc
 
     def write(self, out_dir, inputs=None) -> list:

@@ -175,7 +175,7 @@ def cmd_run(args) -> int:
         print(f"contact log of replication 1 ({rows:,} contacts) written to {args.contact_log}", file=sys.stderr)
     if args.json:
         doc = results.to_json()
-        doc["warmup_suggestion"] = results.warmup_report()
+        doc["warmup_report"] = results.warmup_report()
         if achieved is not None:
             doc["precision"] = {"target": args.precision, "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
         print(json.dumps(doc, indent=2, allow_nan=False))
