@@ -18,6 +18,11 @@ Conventions
   run totals also count what happens while closed (after-hours contacts, close-out).
 
 See :data:`simcenter.output.metrics.REGISTRY` for every metric's definition and unit.
+
+``repr(results)`` gives the run and its headline metrics in a few lines, and a notebook
+shows a table of the metrics the scenario uses (:mod:`simcenter.output.display`);
+:meth:`Results.metric` gives one metric as a :class:`MetricValue`; :meth:`Results.trace`
+the per-contact records of a run that kept them (:mod:`simcenter.output.trace`).
 """
 
 from __future__ import annotations
