@@ -132,23 +132,51 @@ def test_every_contact_and_callback_attempt_is_counted_once(callbacks):
     assert np.allclose(missed.talk_s, s.callbacks.attempt_s) and (missed.wrapup_s == 0).all()
 
 
-@pytest.mark.parametrize("name", ["callback_conflict", "multiskill"])
-def test_the_trace_holds_all_of_the_agents_busy_time(name):
-    """``talk_s + wrapup_s`` of every row with an agent, from when the agent took it, is the
-    busy time the counters hold (clipped to the reported days), to float32 precision."""
-    s = example(name, **{"simulation.days": 1, "simulation.warmup_days": min(1, example(name).simulation.warmup_days)})
+#: Every example scenario, and the paths of the engine they leave off (each callback policy,
+#: concession windows, out-of-policy requests), a day each.
+EXAMPLES = [p.stem for p in sorted((ROOT / "scenarios").glob("*.toml")) if not p.stem.startswith("sweep_")]
+VARIANTS = {
+    "deadline": ("callback_conflict", {"callbacks.priority": "deadline", "callbacks.deadline_window_min": 45}),
+    "reserved": ("callback_conflict", {"callbacks.priority": "reserved", "callbacks.reserved_agents": 3}),
+    "callbacks_first": ("callback_conflict", {"callbacks.priority": "callbacks_first"}),
+    "conceded": ("baseline", {"calendar.after_hours": "conceded", "calendar.concession_window_minutes": 60}),
+    "out_of_policy": ("noncompliance", {"policy.out_of_policy_prob": 0.2, "policy.override_prob": 0.3}),
+}
+CASES = [pytest.param(name, {}, marks=[pytest.mark.slow] if name == "skill_chaining" else [], id=name) for name in EXAMPLES] + \
+    [pytest.param(base, changes, id=variant) for variant, (base, changes) in VARIANTS.items()]
+
+
+@pytest.mark.parametrize("name, changes", CASES)
+def test_the_trace_adds_up_to_the_counters_in_every_example(name, changes):
+    """In every example: each inbound contact has one row, and its outcomes add up, per
+    replication and interval, to the counters (offered, answered, abandoned, waiting at the
+    end, lost and deferred while closed); callback rows to ``callback_attempts``; and
+    ``talk_s + wrapup_s`` of every row with an agent, from when the agent took it, is the busy
+    time the counters hold (clipped to the reported days), to float32 precision."""
+    base = example(name)
+    s = base.replace({"simulation.days": 1, "simulation.warmup_days": min(1, base.simulation.warmup_days), **changes})
     r = simcenter.simulate(s, replications=2, seed=9, trace=True)
     t = r.trace()
+    reps = r.n_replications
+    inbound = t[t.direction == "inbound"]
+    assert not inbound.duplicated(["replication", "contact_id"]).any()
+    reported = inbound[~inbound.warmup]
+    for outcome in ("answered", "abandoned", "waiting_at_end", "lost_after_hours", "deferred"):
+        assert np.array_equal(_per_interval(reported[reported.outcome == outcome], s, reps), r.counters[outcome]), outcome
+    offered = reported[reported.outcome.isin(["answered", "abandoned", "waiting_at_end"])]
+    assert np.array_equal(_per_interval(offered, s, reps), r.counters["offered"])
+    calls = t[(t.direction == "callback") & ~t.warmup]
+    assert np.array_equal(_per_interval(calls, s, reps), r.counters["callback_attempts"])
     tl = Timeline.from_scenario(s)
     worked = t[t.agent >= 0]
     start = np.where(worked.direction == "callback", worked.arrival_s, worked.arrival_s + worked.wait_s.astype(float))
     end = start + worked.talk_s.astype(float) + worked.wrapup_s.astype(float)
     first = tl.warmup_intervals * tl.interval_s
     busy = np.clip(end, first, tl.horizon_s) - np.clip(start, first, tl.horizon_s)
-    per_rep = pd.Series(busy).groupby(worked.replication.to_numpy()).sum().to_numpy()
+    per_rep = np.bincount(worked.replication.to_numpy(), weights=busy, minlength=reps)
     assert np.allclose(per_rep, r.counters["busy_s"].sum(axis=1), rtol=1e-5)
-    groups = set(worked.group.astype(str))
-    assert groups <= set(r.group_names) and t.group[t.agent < 0].isna().all()
+    assert set(worked.group.astype(str)) <= set(r.group_names) and t.group[t.agent < 0].isna().all()
+    assert (worked.outcome.isin(["answered", "reached", "not_reached"])).all()
 
 
 def test_the_trace_file_holds_what_trace_returns(callbacks, tmp_path):
