@@ -41,12 +41,12 @@ from .calendar import Timeline
 from .contact import ABANDONED, ANSWERED, TRACE_COLUMNS, WAITING, Contact, Origin, Outcome, trace_row  # noqa: F401
 from .counters import GROUP_COUNTERS, QUEUE_COUNTERS, Accumulator, Books, sums
 from .customer import Customer
-from .records import callback_row
 from .formulas import anger_decay_per_s, angry_talk, patience_divisor, work_time
 from .guard import WorkGuard
 from .patience import TYPE_REDIAL, TYPE_REDIAL_DELAY, redial_keys, type_stream
 from .promises import PromiseBook
 from .queues import CallbackQueue, InboundQueue
+from .records import callback_row
 from .requests import Requests
 from .router import Router, policy_for
 from .shiftplan import plan_changes
@@ -441,7 +441,6 @@ class CallCenter:
             group = "" if agent < 0 else self._group_names[self._group_of[agent] if self._group_of is not None else 0]
             self.trace(trace_row(self.replication, contact, self._type_names[contact.ctype], self.timeline, outcome, wait, talk,
                                  wrapup, agent, group))
-
 
     def _record_callback(self, cb, agent: int, now: float, reached: bool, talk: float, wrapup: float) -> None:
         group = self._group_names[self._group_of[agent] if self._group_of is not None else 0]
