@@ -120,6 +120,14 @@ def test_repr_html_escapes_what_the_user_wrote():
     assert "<b>" not in page and "&lt;b&gt;A &amp; B&lt;/b&gt;" in page
 
 
+def test_every_mechanism_has_one_headline_of_its_own():
+    from simcenter.output.display import GROUP_HEADLINES
+    from simcenter.output.metrics import GROUPS, METRIC_GROUPS
+
+    assert set(GROUP_HEADLINES) == set(GROUPS)
+    assert all(metric in METRIC_GROUPS[group] for group, metric in GROUP_HEADLINES.items())
+
+
 def test_numbers_are_written_as_the_run_table_writes_them():
     assert number(0.812345, "fraction") == "0.8123"
     assert number(12345.678, "contacts") == "12,345.7"
