@@ -109,9 +109,10 @@ def test_run_json_shape_and_overrides(capsys):
     assert code == 0
     doc = json.loads(out)
     # the four keys of the format, plus the documented optional warm-up report
-    assert set(doc) - {"warmup_suggestion"} == {"scenario", "seed", "replications", "summary"}
-    assert doc["seed"] == 42 and doc["replications"] == 3
-    assert set(doc["summary"]["service_level"]) == {"mean", "ci_low", "ci_high"}
+    assert set(doc) - {"warmup_report"} == {"scenario_name", "seed", "n_replications", "summary"}
+    assert doc["seed"] == 42 and doc["n_replications"] == 3
+    assert set(doc["summary"]["service_level"]) == {"mean", "ci_low", "ci_high", "unit"}
+    assert doc["summary"]["service_level"]["unit"] == "fraction"
     # the override took effect: 16 agents answer faster than the file's 14
     code, out14, _ = run_cli(capsys, "run", ROOT / "scenarios/erlang_a.toml", "--set", "simulation.days=1", "--replications", "3", "--seed", "42", "--json")
     assert json.loads(out14)["summary"]["asa_s"]["mean"] > doc["summary"]["asa_s"]["mean"]

@@ -284,7 +284,7 @@ def test_one_file_is_named_by_the_overrides_each_side_has(small):
                                  {"contact_types.general.handle_time.mean_s": 190.0}, long_a, long_b)
     assert side_a.label == "contact_types.general.handle_time.mean_s=170"
     assert (side_a.column(side_b, "A"), side_b.column(side_a, "B")) == ("mean_s=170", "mean_s=190")
-    assert side_a.words == "handle time mean of general 170"
+    assert side_a.words == "mean handling time of general 170"
 
 
 def test_the_table_and_json_name_the_sides(capsys):

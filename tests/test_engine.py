@@ -21,7 +21,8 @@ def make(**sections):
 
 
 def metric(results, name):
-    return results.metric(name)
+    m = results.metric(name)
+    return m.mean, m.ci_low, m.ci_high
 
 
 def test_after_hours_lost_and_offered_only_while_open(tmp_path):
@@ -117,8 +118,8 @@ def test_wrapup_and_deterministic_handling():
 )
 def test_handling_time_means(dist):
     s = make(simulation={"days": 5, "replications": 10}, contact_types=[{"name": "g", "handle_time": dist}], agents={"staffing": 12})
-    _, low, high = simcenter.simulate(s).metric("aht_s")
-    assert low <= 300.0 <= high
+    aht = simcenter.simulate(s).metric("aht_s")
+    assert aht.ci_low <= 300.0 <= aht.ci_high
 
 
 @pytest.mark.parametrize("cv", [0.4, 1.7])
@@ -153,8 +154,8 @@ def test_contact_type_mix():
         {"name": "long", "share": 0.25, "handle_time": {"dist": "deterministic", "mean_s": 500.0}},
     ]
     s = make(simulation={"days": 3, "replications": 10}, contact_types=types, agents={"staffing": 8})
-    _, low, high = simcenter.simulate(s).metric("aht_s")
-    assert low <= 0.75 * 100 + 0.25 * 500 <= high
+    aht = simcenter.simulate(s).metric("aht_s")
+    assert aht.ci_low <= 0.75 * 100 + 0.25 * 500 <= aht.ci_high
 
 
 def test_day_of_week_and_profile_shape_the_arrivals():

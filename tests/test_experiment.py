@@ -90,7 +90,7 @@ def test_precision_on_the_command_line(capsys):
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["precision"]["target"] == 0.02 and doc["precision"]["achieved"]["service_level"] <= 0.02
-    assert "warmup_suggestion" in doc
+    assert "warmup_report" in doc
 
 
 def test_mser5_finds_a_transient_and_leaves_a_stationary_series_alone():

@@ -145,7 +145,8 @@ def test_two_skills_in_a_chain_nearly_match_full_flexibility():
     results = {}
     for name, groups in (("specialists", specialists), ("chain", None), ("flexible", flexible)):
         s = base if groups is None else base.replace({"agent_groups": groups})
-        results[name] = simcenter.simulate(s).metric("service_level")
+        m = simcenter.simulate(s).metric("service_level")
+        results[name] = (m.mean, m.ci_low, m.ci_high)
     spec, chain, flex = results["specialists"], results["chain"], results["flexible"]
     assert spec[2] < chain[1] and chain[2] < flex[1], results  # specialists < chain < all skills, intervals apart
     gap = flex[0] - chain[0]
@@ -261,7 +262,7 @@ def test_queue_metrics_in_replications_compare_and_json(capsys):
     assert "service_level[retail]" in table.columns and "deferred[internet]" in table.columns
     by_queue = r.by_queue().set_index(["queue", "metric"])
     assert np.isclose(table["service_level[retail]"].mean(), by_queue.loc[("retail", "service_level"), "mean"])
-    assert r.metric("abandon_rate[business]")[0] == pytest.approx(by_queue.loc[("business", "abandon_rate"), "mean"])
+    assert r.metric("abandon_rate[business]").mean == pytest.approx(by_queue.loc[("business", "abandon_rate"), "mean"])
     diff = simcenter.compare(s, s.replace({"routing.policy": "longest_waiting"}), replications=3,
                              metrics=["service_level[premium]"])
     assert diff.metric.tolist() == ["service_level[premium]"] and diff.unit.iloc[0] == "fraction"
@@ -271,8 +272,8 @@ def test_queue_metrics_in_replications_compare_and_json(capsys):
     import json
 
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc["queues"]) == set(r.queue_names) and set(doc["groups"]) == set(r.group_names)
-    assert 0 <= doc["queues"]["retail"]["service_level"]["mean"] <= 1
+    assert set(doc["by_queue"]) == set(r.queue_names) and set(doc["by_group"]) == set(r.group_names)
+    assert 0 <= doc["by_queue"]["retail"]["service_level"]["mean"] <= 1
 
 
 def test_plots_of_a_multi_queue_sweep_show_the_center(tmp_path, serial_sweep):

@@ -93,17 +93,20 @@ def test_repeat_rate_and_waits_match_theory(q, p, r, agents):
     infinite patience the queue is Erlang C at the effective rate (first rate)/(1-s)."""
     s = q * p * r
     results = simcenter.simulate(loop(q, p, r, agents))
-    _, low, high = results.metric("repeat_rate")
+    repeat = results.metric("repeat_rate")
+    low, high = repeat.ci_low, repeat.ci_high
     assert low <= s / (1 - s) <= high
     exact = analytic.erlang_c_metrics(agents, 100.0 / (1 - s), 180.0, 20.0)
     for name in ("service_level", "asa_s", "p_wait", "occupancy"):
-        _, low, high = results.metric(name)
+        m = results.metric(name)
+        low, high = m.ci_low, m.ci_high
         assert low <= getattr(exact, name) <= high, name
 
 
 def test_repeat_rate_interval_rejects_a_wrong_loop():
     results = simcenter.simulate(loop(0.8, 0.5, 0.75, 9))
-    _, low, high = results.metric("repeat_rate")
+    repeat = results.metric("repeat_rate")
+    low, high = repeat.ci_low, repeat.ci_high
     s_wrong = 0.8 * 0.5 * 0.70
     assert not low <= s_wrong / (1 - s_wrong) <= high
 
@@ -120,8 +123,8 @@ def small_noncompliance(**overrides):
 
 def _separated(lower, higher, name):
     """``higher``'s interval lies wholly above ``lower``'s."""
-    _, _, high_of_lower = lower.metric(name)
-    _, low_of_higher, _ = higher.metric(name)
+    high_of_lower = lower.metric(name).ci_high
+    low_of_higher = higher.metric(name).ci_low
     return high_of_lower < low_of_higher
 
 
@@ -143,7 +146,7 @@ def test_more_empowerment_means_fewer_repeats_and_more_concession_cost():
     assert _separated(free, bound, "repeat_contacts")
     assert _separated(bound, free, "recovery_rate")
     assert _separated(bound, free, "cost_concessions")
-    assert bound.metric("concessions")[0] == 0
+    assert bound.metric("concessions").mean == 0
 
 
 @pytest.fixture(scope="module")
@@ -164,10 +167,11 @@ def test_callback_dilemma(conflict):
 @pytest.mark.slow
 def test_anger_inflates_handling_and_repeat_contacts_take_longer():
     r = simcenter.simulate(small_noncompliance(**{"contact_types.order_status.noncompliance": 0.3}))
-    _, low, _ = r.metric("aht_inflation")
+    low = r.metric("aht_inflation").ci_low
     assert low > 1.0
-    mean_first, _, high_first = r.metric("aht_first_s")
-    _, low_repeat, _ = r.metric("aht_repeat_s")
+    first = r.metric("aht_first_s")
+    mean_first, high_first = first.mean, first.ci_high
+    low_repeat = r.metric("aht_repeat_s").ci_low
     assert high_first < low_repeat
     calm = simcenter.simulate(
         small_noncompliance(
@@ -178,7 +182,7 @@ def test_anger_inflates_handling_and_repeat_contacts_take_longer():
             }
         )
     )
-    assert calm.metric("aht_inflation")[0] == 1.0
+    assert calm.metric("aht_inflation").mean == 1.0
 
 
 @pytest.mark.slow

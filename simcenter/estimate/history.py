@@ -50,10 +50,27 @@ class Histories:
 
 
 def classify(log: ContactLog, redial_window_s: float, repeat_window_s: float) -> Histories:
-    """Sort out every contact of ``log`` (sorted by arrival) by its customer's history."""
-    n = len(log)
+    """Sort out every contact of ``log`` (sorted by arrival) by its customer's history.
+
+    A customer's history is the contacts they made: the center's callbacks
+    (``direction = callback``) are neither a redial, nor a repeat, nor the next contact
+    that follows one, so the inbound rows are classified among themselves; a callback
+    row is left ``FIRST`` with no next contact (every estimate reads inbound rows only)."""
     handled = np.nan_to_num(log.talk) + (np.nan_to_num(log.wrapup) if log.wrapup is not None else 0.0)
     end = log.arrival + log.wait + np.where(log.answered, handled, 0.0)
+    if log.callback is not None and log.callback.any():
+        inbound = log.inbound
+        kind = np.full(len(log), FIRST, np.int8)
+        next_gap = np.full(len(log), np.nan)
+        kind[inbound], next_gap[inbound] = _classify(log.take(inbound), end[inbound], redial_window_s, repeat_window_s)
+    else:
+        kind, next_gap = _classify(log, end, redial_window_s, repeat_window_s)
+    return Histories(kind, next_gap, log.end - end, end)
+
+
+def _classify(log: ContactLog, end: np.ndarray, redial_window_s: float, repeat_window_s: float) -> tuple:
+    """Each contact's kind and the time from its end to its customer's next contact."""
+    n = len(log)
     order = np.lexsort((log.arrival, log.customer))  # by customer, then time
     cust = log.customer[order]
     same_prev = np.zeros(n, bool)
@@ -87,7 +104,7 @@ def classify(log: ContactLog, redial_window_s: float, repeat_window_s: float) ->
     nxt = np.roll(order, -1)
     next_gap = np.full(n, np.nan)
     next_gap[order] = np.where(same_next, log.arrival[nxt] - end[order], np.nan)
-    return Histories(kind, next_gap, log.end - end, end)
+    return kind, next_gap
 
 
 def _carry_max(values: np.ndarray, group: np.ndarray) -> np.ndarray:

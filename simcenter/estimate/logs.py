@@ -108,10 +108,13 @@ class ContactLog:
         return (self.last_day + 1) * 86_400.0
 
     def sorted(self) -> "ContactLog":
-        order = np.argsort(self.arrival, kind="stable")
-        pick = lambda a: None if a is None else a[order]  # noqa: E731
-        return ContactLog(self.arrival[order], self.customer[order], self.ctype[order], self.type_names, self.answered[order],
-                          self.wait[order], self.talk[order], pick(self.wrapup), pick(self.agent), pick(self.callback),
+        return self.take(np.argsort(self.arrival, kind="stable"))
+
+    def take(self, rows: np.ndarray) -> "ContactLog":
+        """The log of these rows (indices or a mask), in that order."""
+        pick = lambda a: None if a is None else a[rows]  # noqa: E731
+        return ContactLog(self.arrival[rows], self.customer[rows], self.ctype[rows], self.type_names, self.answered[rows],
+                          self.wait[rows], self.talk[rows], pick(self.wrapup), pick(self.agent), pick(self.callback),
                           pick(self.case), self.source, dict(self.has))
 
 

@@ -9,6 +9,12 @@ date, contacts that reached the center only (those lost or deferred while it was
 and callers still waiting when the run ended, are left out, as an ACD log leaves them
 out), and by default without the warm-up days, since a real log starts in the middle of a
 center's history.
+
+The center's callbacks are contacts its agents handle, so the log has them too, as a
+center's dialler logs them: ``direction = callback``, one row per attempt, at the moment the
+agent dialled (no wait), ``answered`` where the customer was reached (with the talk and
+wrap-up) and ``abandoned`` where not. Their ``contact_id`` is the promising contact's with
+the attempt (``"17-callback-1"``), so that every row's is its own.
 """
 
 from __future__ import annotations
@@ -44,24 +50,29 @@ def log_frame_from_trace(trace: pd.DataFrame, start: dt.date | str, replication:
     ``warmup`` keeps the warm-up days' contacts."""
     start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     t = trace[trace["replication"] == replication]
-    keep = t["outcome"].isin(REACHED)
+    callback = (t["direction"] == "callback").to_numpy(bool) if "direction" in t else np.zeros(len(t), bool)
+    keep = t["outcome"].isin(REACHED).to_numpy(bool) | callback
     if not warmup:
-        keep &= ~t["warmup"].astype(bool)
-    t = t[keep]
+        keep &= ~t["warmup"].astype(bool).to_numpy()
+    t, callback = t[keep], callback[keep]
     origin = pd.Timestamp(start)
-    answered = (t["outcome"] == "answered").to_numpy()
+    outcome = t["outcome"].astype(str).to_numpy()
+    answered = (outcome == "answered") | (outcome == "reached")
     agent = t["agent"].to_numpy()
+    ids = t["contact_id"].astype(str).to_numpy(dtype=object)
+    if callback.any():
+        ids[callback] = ids[callback] + "-callback-" + t["attempt"].astype(str).to_numpy(dtype=object)[callback]
     return pd.DataFrame({
-        "contact_id": t["contact_id"].to_numpy(),
+        "contact_id": ids,
         "customer_id": t["customer_id"].to_numpy(),
         "arrival": origin + pd.to_timedelta(np.round(t["arrival_s"].to_numpy(), 3), unit="s"),
-        "contact_type": t["contact_type"].to_numpy(),
-        "outcome": t["outcome"].to_numpy(),
-        "wait_s": np.round(t["wait_s"].to_numpy(float), 3),
+        "contact_type": t["contact_type"].astype(str).to_numpy(),
+        "outcome": np.where(answered, "answered", "abandoned"),
+        "wait_s": np.where(callback, 0.0, np.round(t["wait_s"].to_numpy(float), 3)),
         "talk_s": np.where(answered, np.round(t["talk_s"].to_numpy(float), 3), np.nan),
         "wrapup_s": np.where(answered, np.round(t["wrapup_s"].to_numpy(float), 3), np.nan),
         "agent_id": np.where(agent >= 0, agent.astype(str), ""),
-        "direction": "inbound",
+        "direction": np.where(callback, "callback", "inbound"),
     }).reset_index(drop=True)
 
 

@@ -46,6 +46,7 @@ from .guard import WorkGuard
 from .patience import TYPE_REDIAL, TYPE_REDIAL_DELAY, redial_keys, type_stream
 from .promises import PromiseBook
 from .queues import CallbackQueue, InboundQueue
+from .records import callback_row
 from .requests import Requests
 from .router import Router, policy_for
 from .shiftplan import plan_changes
@@ -384,11 +385,18 @@ class CallCenter:
         talk = self.book.attempt(cb, now)
         if talk is None:
             work = self._attempt_s
+            if self.trace is not None:
+                self._record_callback(cb, agent, now, False, work, 0.0)
         else:
             talk = self._talk(talk, cb.customer, now)
-            work = work_time(talk, self.roster.speed(agent, now) if self.roster is not None else 1.0, self._wrapup[cb.ctype])
-            if self._group_of is not None:
-                work *= self._factor[self._group_of[agent]][cb.ctype]
+            speed = self.roster.speed(agent, now) if self.roster is not None else 1.0
+            wrapup = self._wrapup[cb.ctype]
+            work = work_time(talk, speed, wrapup)
+            factor = self._factor[self._group_of[agent]][cb.ctype] if self._group_of is not None else 1.0
+            if factor != 1.0:
+                work *= factor
+            if self.trace is not None:
+                self._record_callback(cb, agent, now, True, talk * speed * factor, wrapup * factor)
         self._start(agent, cb, work, now)
 
     def _start(self, agent: int, task, work: float, now: float) -> None:
@@ -433,6 +441,11 @@ class CallCenter:
             group = "" if agent < 0 else self._group_names[self._group_of[agent] if self._group_of is not None else 0]
             self.trace(trace_row(self.replication, contact, self._type_names[contact.ctype], self.timeline, outcome, wait, talk,
                                  wrapup, agent, group))
+
+    def _record_callback(self, cb, agent: int, now: float, reached: bool, talk: float, wrapup: float) -> None:
+        group = self._group_names[self._group_of[agent] if self._group_of is not None else 0]
+        self.trace(callback_row(self.replication, cb, self._type_names[cb.ctype], self.timeline, now, reached, talk, wrapup, agent,
+                                group))
 
 
 def _exponentials(rng, mean: float) -> Callable[[], float]:

@@ -14,6 +14,8 @@ does not grow with the simulated horizon.
 
 from __future__ import annotations
 
+from .records import TRACE_COLUMNS, trace_row  # noqa: F401 (their old home)
+
 __all__ = ["Contact", "Origin", "Outcome", "TRACE_COLUMNS", "trace_row"]
 
 
@@ -24,6 +26,7 @@ class Origin:
     REDIAL = "redial"
     NEXT_DAY = "next_day"
     REPEAT = "repeat"  # caused by a broken promise
+    CALLBACK = "callback"  # the center calls back (a trace row; not a Contact)
 
 
 class Outcome:
@@ -59,19 +62,3 @@ class Contact:
         self.interval = 0
         self.state = WAITING
         self.conceded = False  # served out of contract, after closing
-
-
-#: Columns of a trace table (one row per contact attempt), in the order of :func:`trace_row`.
-TRACE_COLUMNS = ("replication", "contact_id", "customer_id", "origin", "contact_type", "arrival_s", "day", "interval", "warmup",
-                 "outcome", "wait_s", "talk_s", "wrapup_s", "agent", "queue", "group")
-
-
-def trace_row(replication: int, contact: Contact, type_name: str, timeline, outcome: str, wait: float, talk: float,
-              wrapup: float, agent: int, group: str = "") -> tuple:
-    """A contact's row of the trace (:data:`TRACE_COLUMNS`); ``day`` and ``interval`` count
-    from the start of the run, warm-up included (``warmup`` says which rows are in it). The
-    queue is the contact type's; ``group`` is the group of the agent who answered ("" if
-    none)."""
-    k, ipd = contact.interval, timeline.intervals_per_day
-    return (replication, contact.id, contact.customer.id, contact.origin, type_name, contact.arrival, k // ipd, k % ipd,
-            k < timeline.warmup_intervals, outcome, wait, talk, wrapup, agent, type_name, group)

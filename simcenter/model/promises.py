@@ -32,6 +32,7 @@ the engine as repeat contacts.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from simpy.events import Timeout
@@ -50,17 +51,20 @@ PENDING, RETRY_WAIT, CALLING, KEPT, BROKEN, GAVE_UP = range(6)
 
 class Callback:
     """A promised call back to ``customer`` about a contact of type ``ctype``, due at
-    ``due`` (seconds), made in interval ``interval``."""
+    ``due`` (seconds), made in interval ``interval`` at time ``made`` (seconds) at the end
+    of contact number ``contact_id`` (-1: not known)."""
 
-    __slots__ = ("customer", "ctype", "due", "interval", "attempts", "state")
+    __slots__ = ("customer", "ctype", "due", "interval", "attempts", "state", "contact_id", "made")
 
-    def __init__(self, customer, ctype: int, due: float, interval: int):
+    def __init__(self, customer, ctype: int, due: float, interval: int, contact_id: int = -1, made: float = math.nan):
         self.customer = customer
         self.ctype = ctype
         self.due = due
         self.interval = interval
         self.attempts = 0
         self.state = PENDING
+        self.contact_id = contact_id
+        self.made = made
 
 
 class PromiseBook:
@@ -137,22 +141,23 @@ class PromiseBook:
                 if self.value is not None:
                     self.value.recovered(customer, k, outcome == 3)
                 return outcome
-            self._promise(customer, contact.ctype, spec, now)
+            self._promise(customer, contact.ctype, spec, now, contact.id)
             return 1
         if spec.promise_prob > 0.0 and self._promise_u() < spec.promise_prob:
-            self._promise(customer, contact.ctype, spec, now)
+            self._promise(customer, contact.ctype, spec, now, contact.id)
         return 0
 
-    def _promise(self, customer, ctype: int, spec, now: float) -> None:
-        """A promise due after the type's ``promise_due``: a callback to make, or a fulfilment
-        the back office keeps or breaks (decided now, noticed later)."""
+    def _promise(self, customer, ctype: int, spec, now: float, contact_id: int) -> None:
+        """A promise due after the type's ``promise_due``, made at the end of contact
+        ``contact_id``: a callback to make, or a fulfilment the back office keeps or breaks
+        (decided now, noticed later)."""
         st = self.stats
         k = self._interval(now)
         st.promises_made[k] += 1
         due = now + self._due[ctype]()
         horizon = self.horizon_s
         if spec.promise_kind == "callback":
-            cb = Callback(customer, ctype, due, k)
+            cb = Callback(customer, ctype, due, k, contact_id, now)
             self.open_callbacks.add(cb)
             if due < horizon:
                 Timeout(self.env, due - now, cb).callbacks.append(self._on_callback_due)

@@ -26,7 +26,8 @@ import numpy as np
 from ..model.counters import COUNTERS, Accumulator  # noqa: F401 (importable from simcenter.stats, their old home)
 
 __all__ = ["Metric", "REGISTRY", "METRICS", "SIGNED", "RANGES", "UNIT_RANGES", "GROUPS", "METRIC_GROUPS", "metrics_from_sums",
-           "metric", "metric_range", "range_text", "split_metric", "active_metrics", "metrics_reference", "ratio"]
+           "metric", "metric_range", "range_text", "split_metric", "active_metrics", "metrics_reference", "ratio", "METRIC_WORDS",
+           "metric_words"]
 
 
 def ratio(num, den):
@@ -280,6 +281,23 @@ def metrics_from_sums(s: dict[str, np.ndarray], costs=None) -> dict[str, np.ndar
 def metric(name: str, s: dict[str, np.ndarray], costs=None):
     """One metric from counter sums (see :func:`metrics_from_sums`)."""
     return _BY_NAME[name].compute(s, _costs(costs))
+
+
+#: Metrics whose name in words is not their name with spaces (units dropped from the name:
+#: they are given once, beside it).
+METRIC_WORDS = {
+    "asa_s": "average speed of answer", "mean_wait_s": "mean wait", "p_wait": "share that waited",
+    "aht_s": "average handling time", "aht_first_s": "handling time of first contacts",
+    "aht_repeat_s": "handling time of repeats", "aht_inflation": "handling-time inflation of repeats",
+    "agent_hours": "agent hours", "overtime_h": "overtime", "fcr": "first-contact resolution",
+    "abandon_rate": "abandonment", "morale_p10": "morale, 10th percentile", "morale_mean": "mean morale",
+    "service_level_contract": "contractual service level", "cost_net": "cost net of customer value",
+}
+
+
+def metric_words(name: str) -> str:
+    """``service_level`` -> ``service level``; ``asa_s`` -> ``average speed of answer``."""
+    return METRIC_WORDS.get(name, str(name).replace("_", " "))
 
 
 def active_metrics(scenario) -> list[str]:

@@ -18,6 +18,11 @@ Conventions
   run totals also count what happens while closed (after-hours contacts, close-out).
 
 See :data:`simcenter.output.metrics.REGISTRY` for every metric's definition and unit.
+
+``repr(results)`` gives the run and its headline metrics in a few lines, and a notebook
+shows a table of the metrics the scenario uses (:mod:`simcenter.output.display`);
+:meth:`Results.metric` gives one metric as a :class:`MetricValue`; :meth:`Results.trace`
+the per-contact records of a run that kept them (:mod:`simcenter.output.trace`).
 """
 
 from __future__ import annotations
@@ -35,13 +40,33 @@ from ..model.counters import COUNTERS
 from .analysis import CONFIDENCE, confidence_interval, metric_interval, mser5, relative_half_width, reported  # noqa: F401 (their old home)
 from .metrics import METRICS, metrics_from_sums
 
-__all__ = ["Results", "RUN_FILES", "stack"]
+__all__ = ["Results", "MetricValue", "RUN_FILES", "stack"]
 
 def _clock(minutes: float) -> str:
     return f"{int(minutes) // 60:02d}:{int(minutes) % 60:02d}"
 
 
 @dataclass(frozen=True)
+class MetricValue:
+    """One metric of a run (:meth:`Results.metric`): its mean over replications and the
+    ends of its confidence interval (NaN with one replication), in ``unit``."""
+
+    name: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    unit: str
+    confidence: float = CONFIDENCE
+
+    def __str__(self) -> str:
+        from .display import number, unit_text
+
+        unit = f" {unit_text(self.unit)}" if unit_text(self.unit) else ""
+        return (f"{self.name} {number(self.mean, self.unit)}{unit} ({self.confidence * 100:.3g}% interval "
+                f"{number(self.ci_low, self.unit)} to {number(self.ci_high, self.unit)})")
+
+
+@dataclass(frozen=True, repr=False)
 class Results:
     """What :func:`simcenter.simulate` returns.
 
@@ -49,14 +74,18 @@ class Results:
     ``queue_counters[name]`` (replications, queues, intervals), ``group_counters[name]``
     (replications, groups, intervals) and ``flow`` (replications, groups, queues, intervals)
     hold the same per queue and per agent group (:mod:`simcenter.output.breakdown`).
+    ``traced`` is the run's trace when it was asked for: a DataFrame
+    (``simulate(..., trace=True)``) or the file it was written to (``trace=PATH``); read it
+    with :meth:`trace`.
     """
 
     scenario: Scenario
     seed: int
     counters: dict
-    queue_counters: dict = field(default_factory=dict, repr=False)
-    group_counters: dict = field(default_factory=dict, repr=False)
-    flow: np.ndarray | None = field(default=None, repr=False)
+    queue_counters: dict = field(default_factory=dict)
+    group_counters: dict = field(default_factory=dict)
+    flow: np.ndarray | None = None
+    traced: object = field(default=None, compare=False)
 
     @property
     def n_replications(self) -> int:
@@ -65,6 +94,43 @@ class Results:
     @property
     def _timeline(self) -> Timeline:
         return Timeline.from_scenario(self.scenario)
+
+    @property
+    def scenario_name(self) -> str:
+        """The scenario's ``name``."""
+        return self.scenario.name
+
+    def __repr__(self) -> str:
+        from .display import results_text
+
+        return results_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import results_html
+
+        return results_html(self)
+
+    def trace(self) -> pd.DataFrame:
+        """The run's per-contact records: one row per inbound contact and per callback
+        attempt, the columns of ``docs/reference/trace.md``
+        (:data:`simcenter.model.records.TRACE_SPEC`) in their documented types. Only a run
+        asked for it keeps it: ``simulate(..., trace=True)`` in memory, or
+        ``trace=PATH`` in a file, read back here."""
+        from pathlib import Path
+
+        from ..errors import SimcenterError
+
+        if isinstance(self.traced, pd.DataFrame):
+            return self.traced
+        if self.traced is None:
+            raise SimcenterError("this run kept no trace: pass trace=True to simulate() (simulate(scenario, trace=True)) "
+                                 "to keep one row per contact and per callback attempt")
+        from .trace import read_trace
+
+        path = Path(self.traced)
+        if not path.is_file():
+            raise SimcenterError(f"the trace of this run was written to {str(path)!r}, which is no longer there")
+        return read_trace(path, self.scenario)
 
     # -- per-replication metrics --------------------------------------------------------
 
@@ -118,18 +184,22 @@ class Results:
         df["unit"] = df["metric"].map(lambda m: METRICS[m][1])
         return df
 
-    def metric(self, name: str, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-        """(mean, ci_low, ci_high) of one run metric, or of one queue's (``service_level[retail]``,
-        with ``[[agent_groups]]``)."""
+    def metric(self, name: str, confidence: float = CONFIDENCE) -> MetricValue:
+        """One run metric, or one queue's (``service_level[retail]``, with
+        ``[[agent_groups]]``): a :class:`MetricValue` with ``name, mean, ci_low, ci_high,
+        unit`` (``r.metric("service_level").mean``). An unknown name raises ``KeyError``
+        naming the metrics there are."""
         from .breakdown import split_metric
 
-        base, queue = split_metric(name)
+        base, queue = split_metric(name) if isinstance(name, str) else (name, None)
         if base not in METRICS or queue is not None and name not in self.replications().columns:
-            raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}"
-                           + (f", and per queue metric[queue] for queues {', '.join(self.queue_names)}" if self.scenario.agent_groups else ""))
+            raise KeyError(f"unknown metric {name!r}; the metrics are: {', '.join(METRICS)}"
+                           + (f"; and per queue metric[queue] for queues {', '.join(self.queue_names)}" if self.scenario.agent_groups else ""))
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
         values = self._run_metrics()[name] if queue is None else self.replications()[name].to_numpy()
         mean, low, high = metric_interval(base, values, confidence=confidence)
-        return float(mean), float(low), float(high)
+        return MetricValue(name, float(mean), float(low), float(high), METRICS[base][1], confidence)
 
     def by_day(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """Metrics per simulated day (after warm-up): columns ``day, weekday, metric,
@@ -246,22 +316,23 @@ class Results:
     # -- output -----------------------------------------------------------------------------
 
     def to_json(self) -> dict:
-        """``{"scenario", "seed", "replications", "summary": {metric: {mean, ci_low, ci_high}}}``,
-        with ``[[agent_groups]]`` also ``"queues"`` and ``"groups"``: ``{name: {metric: {...}}}``.
+        """The run as a JSON document whose keys are the names of the methods and attributes
+        that give the same data: ``{"scenario_name", "seed", "n_replications", "summary":
+        {metric: {mean, ci_low, ci_high, unit}}}``, with ``[[agent_groups]]`` also
+        ``"by_queue"`` and ``"by_group"``: ``{name: {metric: {mean, ci_low, ci_high, unit}}}``.
         Undefined values (NaN) become ``null``."""
 
         def num(x: float):
             return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
-        summary = {
-            row.metric: {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high)}
-            for row in self.summary().itertuples()
-        }
-        doc = {"scenario": self.scenario.name, "seed": self.seed, "replications": self.n_replications, "summary": summary}
+        def entry(row) -> dict:
+            return {"mean": num(row.mean), "ci_low": num(row.ci_low), "ci_high": num(row.ci_high), "unit": row.unit}
+
+        doc = {"scenario_name": self.scenario_name, "seed": self.seed, "n_replications": self.n_replications,
+               "summary": {row.metric: entry(row) for row in self.summary().itertuples()}}
         if self.scenario.agent_groups:  # several queues and groups: their tables too
-            for key, table, label in (("queues", self.by_queue(), "queue"), ("groups", self.by_group(), "group")):
-                doc[key] = {name: {r.metric: {"mean": num(r.mean), "ci_low": num(r.ci_low), "ci_high": num(r.ci_high)}
-                                   for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
+            for key, table, label in (("by_queue", self.by_queue(), "queue"), ("by_group", self.by_group(), "group")):
+                doc[key] = {name: {r.metric: entry(r) for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
         return doc
 
     def write(self, out_dir, inputs=None) -> list:
@@ -305,11 +376,12 @@ def _parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
-    """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`."""
+def stack(scenario: Scenario, seed: int, runs: list[dict], trace=None) -> Results:
+    """Results from the per-replication counters of :func:`simcenter.model.center.run_replication`
+    (and their trace, if kept: see :attr:`Results.traced`)."""
     counters = {name: np.stack([reported(scenario, r[name]) for r in runs]) for name in COUNTERS}
     if not runs or "queues" not in runs[0]:
-        return Results(scenario=scenario, seed=seed, counters=counters)
+        return Results(scenario=scenario, seed=seed, counters=counters, traced=trace)
     cut = scenario.simulation.warmup_days * scenario.intervals_per_day
 
     def units(key: str) -> dict:
@@ -317,4 +389,5 @@ def stack(scenario: Scenario, seed: int, runs: list[dict]) -> Results:
         return {n: np.stack([np.stack([u[n][cut:] for u in r[key]]) for r in runs]) for n in names}
 
     flow = np.stack([r["flow"][..., cut:] for r in runs])
-    return Results(scenario=scenario, seed=seed, counters=counters, queue_counters=units("queues"), group_counters=units("groups"), flow=flow)
+    return Results(scenario=scenario, seed=seed, counters=counters, queue_counters=units("queues"), group_counters=units("groups"),
+                   flow=flow, traced=trace)

@@ -176,7 +176,7 @@ def cmd_run(args) -> int:
         print(f"contact log of replication 1 ({rows:,} contacts) written to {args.contact_log}", file=sys.stderr)
     if args.json:
         doc = results.to_json()
-        doc["warmup_suggestion"] = results.warmup_report()
+        doc["warmup_report"] = results.warmup_report()
         if achieved is not None:
             doc["precision"] = {"target": args.precision, "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
         print(json.dumps(doc, indent=2, allow_nan=False))
@@ -295,22 +295,15 @@ def _validate_sweep(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    from ..estimate.reference import data_reference
+    from ..output.metrics import metrics_reference
+    from ..output.trace import trace_reference
     from ..scenario import parameter_reference, scenario_json_schema
 
-    if args.cli:
-        sys.stdout.write(cli_reference())
-    elif args.metrics:
-        from ..output.metrics import metrics_reference
-
-        sys.stdout.write(metrics_reference())
-    elif args.markdown:
-        sys.stdout.write(parameter_reference())
-    elif args.data:
-        from ..estimate.reference import data_reference
-
-        sys.stdout.write(data_reference())
-    else:
-        print(json.dumps(scenario_json_schema(), indent=2))
+    pages = {"cli": cli_reference, "metrics": metrics_reference, "trace": trace_reference, "markdown": parameter_reference,
+             "data": data_reference}
+    page = next((make for flag, make in pages.items() if getattr(args, flag)), None)
+    sys.stdout.write(page() if page else json.dumps(scenario_json_schema(), indent=2) + "\n")
     return 0
 
 
@@ -480,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
     r.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     r.add_argument("--out", metavar="DIR", help="write summary, per-day, per-interval and per-replication tables (CSV and Parquet)")
-    r.add_argument("--trace", metavar="FILE", help="write one record per contact (CSV, or Parquet for .parquet)")
+    r.add_argument("--trace", metavar="FILE", help="write one record per contact and per callback attempt (CSV, or Parquet for .parquet; columns in docs/reference/trace.md)")
     r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
     r.add_argument("--contact-log", metavar="FILE", help="also write replication 1 as a contact log, the format `simcenter fit` reads "
                    "(CSV, or Parquet for .parquet; the days after the warm-up)")
@@ -518,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
     s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
     s.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
+    s.add_argument("--trace", action="store_true", help="print the reference of the trace's columns (run --trace) in Markdown instead")
     s.add_argument("--data", action="store_true", help="print the reference of contact logs and interval reports (simcenter fit) in Markdown instead")
     s.set_defaults(func=cmd_schema)
 

@@ -10,7 +10,7 @@ figure, table and report names things through these, so they are named alike eve
 from __future__ import annotations
 
 from ..dotted import split_key
-from ..output.metrics import METRICS
+from ..output.metrics import METRICS, metric_words  # noqa: F401 (metrics are named in words where they are declared)
 
 __all__ = ["parameter_words", "parameter_label", "parameter_unit_words", "value_words", "setting_words", "metric_words", "metric_label",
            "unit_words"]
@@ -156,23 +156,6 @@ def setting_words(key: str, value) -> str:
     if unit and not _has(words, unit) and unit not in _UNITLESS_VALUES and not isinstance(value, (str, bool)):
         shown = f"{shown} {unit}"
     return f"{words} = {shown}"
-
-
-#: Metrics whose name in words is not their name with spaces (units dropped from the name:
-#: they are given once, beside it).
-_METRIC_NAMED = {
-    "asa_s": "average speed of answer", "mean_wait_s": "mean wait", "p_wait": "share that waited",
-    "aht_s": "average handling time", "aht_first_s": "handling time of first contacts",
-    "aht_repeat_s": "handling time of repeats", "aht_inflation": "handling-time inflation of repeats",
-    "agent_hours": "agent hours", "overtime_h": "overtime", "fcr": "first-contact resolution",
-    "abandon_rate": "abandonment", "morale_p10": "morale, 10th percentile", "morale_mean": "mean morale",
-    "service_level_contract": "contractual service level", "cost_net": "cost net of customer value",
-}
-
-
-def metric_words(name: str) -> str:
-    """``service_level`` -> ``service level``; ``asa_s`` -> ``average speed of answer``."""
-    return _METRIC_NAMED.get(name, _plain(name))
 
 
 def metric_label(name: str) -> str:

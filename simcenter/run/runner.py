@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
@@ -22,7 +23,7 @@ def simulate(
     scenario: Scenario | str | Path,
     replications: int | None = None,
     seed: int | None = None,
-    trace: str | Path | None = None,
+    trace: bool | str | Path | None = None,
     agent_trace: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Results:
@@ -35,8 +36,11 @@ def simulate(
         ``simulation.replications``.
     seed : root seed; defaults to ``simulation.seed``. The same scenario and seed give
         the same numbers on every run.
-    trace : if given, per-contact records are written to this file (CSV, or Parquet for
-        a ``.parquet`` name) as the run goes.
+    trace : ``True`` keeps the per-contact records (one row per inbound contact and per
+        callback attempt) in memory: ``results.trace()`` returns them as a DataFrame. A path
+        writes them to that file instead (CSV, or Parquet for a ``.parquet`` name) as the run
+        goes, and ``results.trace()`` reads the file back. The columns are documented in
+        ``docs/reference/trace.md``, with the memory a row takes.
     agent_trace : with ``workforce.enabled``, each agent's day (morale, presence,
         occupancy...) is written to this file (CSV or Parquet) as the run goes.
     progress : if given, called after each finished replication with the replications
@@ -59,7 +63,15 @@ def simulate(
     for name, value, low, high in (("replications", n, 1, 100_000), ("seed", root, 0, 2**63 - 1)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise SimcenterError(f"{name} must be an integer in [{low}, {high}], got {show_value(value)}")
-    check_run(scenario, n)
+    if isinstance(trace, bool) or trace is None:
+        keep, path = bool(trace), None
+    elif isinstance(trace, (str, os.PathLike)) and str(trace):
+        keep, path = False, Path(trace)
+    else:
+        raise SimcenterError(f"trace must be True (keep the trace in memory) or a file name (write it there), got {show_value(trace)}")
+    est = check_run(scenario, n)
+    if keep:
+        _check_trace_memory(est, n, scenario)
     backlog, first = scenario.overload_backlog()
     if backlog >= 1.0:
         import warnings
@@ -79,17 +91,33 @@ def simulate(
     if agent_trace is not None and not scenario.workforce.enabled:
         raise SimcenterError("agent_trace needs workforce.enabled = true (agents are otherwise not individuals)")
     with ExitStack() as stack_:
-        from ..output.trace import AGENT_TRACE_FILE, TraceWriter
+        from ..output.trace import AGENT_TRACE_FILE, TraceKeeper, TraceWriter
 
         inputs = Inputs(scenario_path)
-        sink = stack_.enter_context(TraceWriter(trace, inputs=inputs)) if trace is not None else None
+        sink = TraceKeeper(scenario) if keep else None
+        if path is not None:
+            sink = stack_.enter_context(TraceWriter(path, inputs=inputs, scenario=scenario))
         agents = stack_.enter_context(TraceWriter(agent_trace, kind=AGENT_TRACE_FILE, inputs=inputs)) if agent_trace is not None else None
         runs = []
         for r in range(n):
             runs.append(run_replication(scenario, root, r, sink, agents))
             if progress is not None:
                 progress(r + 1, n)
-    return stack(scenario, root, runs)
+    return stack(scenario, root, runs, trace=sink.frame() if keep else path)
+
+
+def _check_trace_memory(est: Estimate, replications: int, scenario: Scenario) -> None:
+    """Refuse ``trace=True`` where the trace would not fit beside the run: about
+    :func:`~simcenter.output.trace.row_bytes` per contact, twice while the chunks are joined."""
+    from ..output.trace import row_bytes, trace_categories
+
+    need = est.run_memory(replications, len(METRICS)) + 2.0 * row_bytes(trace_categories(scenario)) * est.contacts * replications
+    if need > 0.5 * machine_memory():
+        raise SimcenterError(
+            f"trace=True: the trace of {replications:,} replications of about {est.contacts:,.0f} contacts each would need about "
+            f"{megabytes(need)} of memory, more than half of this machine's {megabytes(machine_memory())}; write it to a file "
+            "instead (trace='trace.parquet') and read the columns you need"
+        )
 
 
 def check_run(scenario: Scenario, replications: int, est: Estimate | None = None) -> Estimate:
