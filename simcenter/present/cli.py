@@ -33,6 +33,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Interrupted, ScenarioError, SimcenterError
+from .numbers import format_number as _fmt
 
 __all__ = ["main"]
 
@@ -45,16 +46,6 @@ def _print_table(rows: list[list[str]], headers: list[str], out=None) -> None:
     print("  ".join("-" * w for w in widths), file=out)
     for r in rows:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
-
-
-def _fmt(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if unit == "fraction":
-        return f"{x:.4f}"
-    if unit == "contacts":
-        return f"{x:,.1f}"
-    return f"{x:,.2f}"
 
 
 def _overrides(texts: list | None, flag: str) -> dict:
