@@ -158,7 +158,7 @@ def cmd_run(args) -> int:
     else:
         results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
-        results.write(args.out, inputs=inputs)
+        results.write(args.out, inputs=inputs, overrides=_overrides(args.set, "--set"))
     if args.contact_log:
         from .fitcmd import write_contact_log
 
