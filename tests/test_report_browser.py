@@ -198,3 +198,26 @@ def test_large_sweep_report_stays_readable(browser, tmp_path):
     assert browser.evaluate('document.querySelector("#t-points-controls .status").textContent') == "rows 1 to 50 of 180"
     _check_print(browser, rows_expected=180)
     assert browser.errors == []
+
+
+def test_the_checks_see_what_they_look_for(browser, tmp_path):
+    """The checks above can fail: a page with a console error, an uncaught exception, a
+    broken image, a missing script file, a dead link and an element wider than the window
+    is caught on every count."""
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+                    '<a href="#nowhere">dead link</a><img alt="broken" src="data:image/png;base64,AAAA">'
+                    '<div style="width:2000px">too wide</div><div class="scroll" style="overflow:auto">'
+                    '<div style="width:3000px">wide inside a scrolling box: allowed</div></div>'
+                    '<script src="missing.js"></script>'
+                    '<script>console.error("something failed"); throw new Error("uncaught");</script></body></html>',
+                    encoding="utf-8")
+    browser.events.clear()
+    browser.open(page, width=WIDTH)
+    layout = browser.evaluate(LAYOUT)
+    assert layout["scrollWidth"] > layout["clientWidth"]
+    assert [x.split(" ")[0] for x in layout["outside"]] == ["div."]
+    assert layout["broken"] == ["broken"] and layout["nowhere"] == ["nowhere"]
+    errors = browser.errors
+    assert any("something failed" in e for e in errors) and any("uncaught" in e for e in errors)
+    assert any("missing.js" in e for e in errors), errors
