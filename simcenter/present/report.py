@@ -170,6 +170,9 @@ def _basis(r: SavedResults, figure: bool = False) -> str:
             f" after a warm-up of {plural(s.warmup_days, 'day')} (left out)" if s.warmup_days else " (no warm-up)")
     minutes = "" if "simulation.interval_minutes" in swept else f", in {s.interval_minutes}-minute intervals"
     per = " per point" if r.kind == "sweep" else ""
+    if high < 2:
+        return (f"Each value is the result of {reps}{per}, of {days}{warm}{minutes}; with a single replication there is no "
+                "confidence interval (run two or more for one).")
     if figure:
         return (f"Drawn from {reps}{per}, each of {days}{warm}{minutes}; bands and error bars, where drawn, are 95% "
                 "confidence intervals (Student t over the replications).")
