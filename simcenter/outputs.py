@@ -5,8 +5,9 @@ Every result simcenter writes goes through this module.
 * A **results directory** (``run --out DIR``, ``sweep --out DIR``) is used only when it is
   new, empty, or a simcenter results directory of the same kind: its ``manifest.json``
   says which kind (``run`` or ``sweep``), which files simcenter wrote there and the
-  SHA-256 of each. Inside it, only those files are ever replaced, and only while they hold
-  what simcenter wrote: a file the user edited or replaced is refused, anything else the
+  SHA-256 of each, the simcenter version and the time (UTC) they were last written.
+  Inside it, only those files are ever replaced, and only while they hold what simcenter
+  wrote: a file the user edited or replaced is refused, anything else the
   user put there stays. (While a file is replaced the manifest accepts its old and its new
   content, so a command killed half-way leaves a directory the next one accepts.)
   A new directory is created (with its parents) only when the results are written, never
@@ -307,7 +308,10 @@ def replace_results_files(path: Path, files: dict, what: str, manifest: dict | N
     _check_unchanged(path, manifest, files, what)
     hashes = {name: list(value) for name, value in manifest.get("sha256", {}).items()}
     new = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    doc = {**manifest, "simcenter": __version__, "files": sorted(set(manifest.get("files", [])) | set(files))}
+    from datetime import datetime, timezone
+
+    written = datetime.now(timezone.utc).isoformat(timespec="seconds")  # when these results were (last) written
+    doc = {**manifest, "simcenter": __version__, "written": written, "files": sorted(set(manifest.get("files", [])) | set(files))}
 
     def write_manifest(accepted: dict) -> Path:
         return atomic_write_bytes(path / MANIFEST, (json.dumps({**doc, "sha256": accepted}, indent=2) + "\n").encode())

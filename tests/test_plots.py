@@ -489,7 +489,7 @@ def test_report_is_self_contained(swept, spiral_run, tmp_path):
         out = tmp_path / f"{results.kind}.html"
         assert main(["report", str(results.path), "-o", str(out)]) == 0
         page = out.read_text()
-        images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)">', page)
+        images = re.findall(r'<img alt="[^"]+" data-kind="([^"]+)" src="data:image/png;base64,([^"]+)">', page)
         assert [kind for kind, _ in images] == applicable_kinds(results)
         assert all(base64.b64decode(data).startswith(b"\x89PNG") for _, data in images)
         assert not re.search(r'(src|href)="(http|//)', page)  # nothing fetched from a network

@@ -292,6 +292,7 @@ METRIC_WORDS = {
     "agent_hours": "agent hours", "overtime_h": "overtime", "fcr": "first-contact resolution",
     "abandon_rate": "abandonment", "morale_p10": "morale, 10th percentile", "morale_mean": "mean morale",
     "service_level_contract": "contractual service level", "cost_net": "cost net of customer value",
+    "busy_h": "busy time",
 }
 
 

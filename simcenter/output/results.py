@@ -335,13 +335,16 @@ class Results:
                 doc[key] = {name: {r.metric: entry(r) for r in part.itertuples()} for name, part in table.groupby(label, sort=False)}
         return doc
 
-    def write(self, out_dir, inputs=None) -> list:
+    def write(self, out_dir, inputs=None, overrides=None) -> list:
         """Write summary, per-day, per-interval, per-replication, per-queue, per-group and
         flow tables as CSV and Parquet, the scenario as run (``scenario.toml``) and ``run.json`` into ``out_dir``,
         a new, empty, or earlier run's results directory (see :mod:`simcenter.outputs`:
         nothing the user put there is replaced, and never a file of ``inputs``). Each file
         is written to a temporary name and renamed, so no half-written file is ever left.
-        Returns the paths written."""
+        ``overrides`` (dotted key -> value, e.g. the ``--set`` of ``simcenter run``; ``{}``
+        for none) are the changes made to the scenario file for this run: ``run.json``
+        keeps them under ``"overrides"``, so that the report can mark them (without them it
+        says they are not recorded). Returns the paths written."""
         from ..outputs import write_results_dir
 
         files = {}
@@ -358,7 +361,10 @@ class Results:
             files[f"{name}.csv"] = df.to_csv(index=False).encode("utf-8")
             files[f"{name}.parquet"] = _parquet_bytes(df)
         files["scenario.toml"] = self.scenario.to_toml().encode("utf-8")
-        files["run.json"] = (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8")
+        doc = self.to_json()
+        if overrides is not None:
+            doc["overrides"] = {str(k): v for k, v in overrides.items()}
+        files["run.json"] = (json.dumps(doc, indent=2, default=str) + "\n").encode("utf-8")
         return write_results_dir(out_dir, "run", files, "--out", inputs)
 
 

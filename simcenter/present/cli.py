@@ -34,6 +34,7 @@ import sys
 from pathlib import Path
 
 from ..errors import Interrupted, ScenarioError, SimcenterError
+from .numbers import format_number as _fmt
 
 __all__ = ["main"]
 
@@ -46,16 +47,6 @@ def _print_table(rows: list[list[str]], headers: list[str], out=None) -> None:
     print("  ".join("-" * w for w in widths), file=out)
     for r in rows:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))), file=out)
-
-
-def _fmt(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if unit == "fraction":
-        return f"{x:.4f}"
-    if unit == "contacts":
-        return f"{x:,.1f}"
-    return f"{x:,.2f}"
 
 
 def _overrides(texts: list | None, flag: str) -> dict:
@@ -168,7 +159,7 @@ def cmd_run(args) -> int:
     else:
         results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
     if args.out:
-        results.write(args.out, inputs=inputs)
+        results.write(args.out, inputs=inputs, overrides=_overrides(args.set, "--set"))
     if args.contact_log:
         from .fitcmd import write_contact_log
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +33,15 @@ class SavedResults:
     parameters: tuple = ()  # swept parameters (sweep)
     by_interval: pd.DataFrame | None = None
     by_day: pd.DataFrame | None = None
+    #: How the results came about, where recorded: ``simcenter`` (the version that wrote
+    #: them) and ``written`` (ISO time, UTC) from the manifest; for a run, ``seed``,
+    #: ``replications`` and ``overrides`` (the ``--set`` given, or None where not recorded)
+    #: from ``run.json``; for a sweep, ``set`` (its ``[set]`` table, or None), ``seeds``
+    #: and ``replications`` (per point) from ``sweep.json``.
+    about: dict = field(default_factory=dict)
+    by_queue: pd.DataFrame | None = None  # a run with several queues: per queue and metric
+    by_group: pd.DataFrame | None = None  # ... per agent group and metric
+    flow: pd.DataFrame | None = None  # ... per group and queue: the share of the group's busy time
 
 
 #: The largest table file a plot or report reads.
@@ -85,6 +94,61 @@ def _read(path: Path, name: str, columns: dict) -> pd.DataFrame:
     return df
 
 
+def _json(path: Path, name: str) -> dict | None:
+    """A JSON object file of a results directory; None where there is none."""
+    from .._io import read_input_text
+
+    file = path / name
+    if not os.path.lexists(file):
+        return None
+    try:
+        doc = json.loads(read_input_text(file, limit=MAX_TABLE_BYTES))
+    except (OSError, ValueError, RecursionError) as err:
+        raise _bad(file, f"not readable JSON ({(str(err).splitlines() or ['nested too deeply'])[0][:60]})") from None
+    if not isinstance(doc, dict):
+        raise _bad(file, "not a JSON object")
+    return doc
+
+
+def _count(value, least: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value < 2**63
+
+
+def _about(path: Path, manifest: dict | None, kind: str, spec: dict | None, n_points: int = 0) -> dict:
+    """What the manifest, ``run.json`` or ``sweep.json`` record of how the results came about."""
+    from datetime import datetime
+
+    about: dict = {}
+    if manifest is not None:
+        version, written = manifest.get("simcenter"), manifest.get("written")
+        if version is not None and not (isinstance(version, str) and 0 < len(version) <= 64 and version.isprintable()):
+            raise _bad(path / "manifest.json", "its simcenter version is not a version")
+        if written is not None:
+            try:
+                aware = datetime.fromisoformat(written).tzinfo is not None
+            except (TypeError, ValueError):
+                aware = False
+            if not aware:
+                raise _bad(path / "manifest.json", "its time written is not a date and time with its offset from UTC")
+        about.update(simcenter=version, written=written)
+    if kind == "run":
+        doc = _json(path, "run.json")
+        if doc is not None:
+            seed, reps, overrides = doc.get("seed"), doc.get("replications"), doc.get("overrides")
+            if not _count(seed) or not _count(reps, 1) or not isinstance(overrides, (dict, type(None))):
+                raise _bad(path / "run.json", "its seed, replications or overrides are not what simcenter writes")
+            about.update(seed=seed, replications=reps, overrides=overrides)
+    else:
+        fixed, seeds, reps = spec.get("set"), spec.get("seeds"), spec.get("replications")
+        if fixed is not None and not isinstance(fixed, dict):
+            raise _bad(path / "sweep.json", "its set is not a table of dotted keys")
+        for name, values, least in (("seeds", seeds, 0), ("replications", reps, 1)):
+            if values is not None and not (isinstance(values, list) and len(values) == n_points and all(_count(v, least) for v in values)):
+                raise _bad(path / "sweep.json", f"its {name} are not one whole number per point")
+        about.update({"set": fixed, "seeds": seeds, "replications": reps})
+    return about
+
+
 def _sweep_points(path: Path) -> tuple[dict, list]:
     """The base scenario data and the points of a sweep's ``sweep.json``, checked."""
     from .._io import read_input_text
@@ -102,7 +166,7 @@ def _sweep_points(path: Path) -> tuple[dict, list]:
         if not isinstance(point, dict) or list(point) != keys or not all(
                 isinstance(v, (int, float, str, bool)) and not (isinstance(v, float) and not math.isfinite(v)) for v in point.values()):
             raise _bad(file, "its points are not a table of swept values")
-    return spec["base"], points
+    return spec, points
 
 
 def load_results(path: str | Path) -> SavedResults:
@@ -118,8 +182,8 @@ def load_results(path: str | Path) -> SavedResults:
     kind = manifest["kind"] if manifest else ("sweep" if (path / "sweep.json").exists() else "run" if (path / "scenario.toml").exists() else None)
     metric = tuple(METRICS)
     if kind == "sweep":
-        base, points = _sweep_points(path)
-        scenario = Scenario.from_dict(base, source=str(path / "sweep.json"))
+        spec, points = _sweep_points(path)
+        scenario = Scenario.from_dict(spec["base"], source=str(path / "sweep.json"))
         parameters = tuple(points[0])
         summary = _read(path, "summary", {"run_id": "int", "metric": metric, **dict.fromkeys(_NUMBERS, "number")})
         if not summary.run_id.between(0, len(points) - 1).all():
@@ -129,7 +193,7 @@ def load_results(path: str | Path) -> SavedResults:
         values = pd.DataFrame(points)  # the swept values, as the sweep ran them
         summary = summary.drop(columns=[p for p in parameters if p in summary.columns]).astype({"run_id": int})
         summary = summary.merge(values.assign(run_id=range(len(points))), on="run_id", how="left")
-        return SavedResults("sweep", path, scenario, summary, parameters)
+        return SavedResults("sweep", path, scenario, summary, parameters, about=_about(path, manifest, "sweep", spec, len(points)))
     if kind == "run":
         scenario = Scenario.from_file(path / "scenario.toml")
         summary = _read(path, "summary", {"metric": metric, **dict.fromkeys(_NUMBERS, "number")})
@@ -140,5 +204,14 @@ def load_results(path: str | Path) -> SavedResults:
             rows = table.groupby("metric").size()
             if set(rows.index) != set(summary.metric) or rows.nunique() > 1:
                 raise _bad(path / name, "its metrics do not each have a row for every interval (or day)")
-        return SavedResults("run", path, scenario, summary, (), by_interval, by_day)
+        queues = {}
+        if scenario.agent_groups:  # several queues and groups: their tables too
+            from ..output.breakdown import GROUP_METRICS, QUEUE_METRICS
+
+            numbers = {**dict.fromkeys(_NUMBERS, "number"), "unit": "text"}
+            queues = {"by_queue": _read(path, "by_queue", {"queue": "text", "metric": QUEUE_METRICS, **numbers}),
+                      "by_group": _read(path, "by_group", {"group": "text", "metric": GROUP_METRICS, **numbers}),
+                      "flow": _read(path, "flow", {"group": "text", "queue": "text", "metric": GROUP_METRICS, **numbers,
+                                                   "share": "number"})}
+        return SavedResults("run", path, scenario, summary, (), by_interval, by_day, about=_about(path, manifest, "run", None), **queues)
     raise SimcenterError(f"{str(path)!r} holds neither a sweep (sweep.json) nor a run (scenario.toml)")

@@ -280,7 +280,9 @@ def _start_output(out: Path, spec: SweepSpec) -> Path:
     if manifest is None:
         manifest = {"simcenter": __version__, "kind": "sweep", "files": [*SWEEP_FILES, "parts"], "fingerprint": spec.fingerprint,
                     "version": __version__, "runs": spec.n_runs}
-    replace_results_files(out, {"sweep.json": (spec.text + "\n").encode("utf-8")}, "--out", manifest)
+    # the sweep as run, and (not part of its fingerprint) the [set] table as given, for the report to mark
+    doc = json.dumps({**json.loads(spec.text), "set": dict(spec.fixed)}, sort_keys=True, default=str)
+    replace_results_files(out, {"sweep.json": (doc + "\n").encode("utf-8")}, "--out", manifest)
     return parts
 
 

@@ -230,6 +230,7 @@ class SweepSpec:
     seeds: tuple = ()  # per point
     point_replications: tuple = ()  # per point
     base_path: Path | None = None  # the base scenario file, when read from one
+    fixed: tuple = ()  # the [set] table as given: (dotted key, value) pairs, already in every point's scenario
 
     def __post_init__(self):
         if not self.seeds:
@@ -369,7 +370,8 @@ def _expand(sf: SweepFile, base: Scenario, base_path: Path | None, source: str) 
         described["precision"] = {"target": sf.precision.target, "metrics": list(sf.precision.metrics),
                                   "min_replications": sf.precision.min_replications, "max_replications": sf.precision.max_replications}
     text = json.dumps(described, sort_keys=True)
-    return SweepSpec(tuple(points), tuple(names), max(counts), seeds[0], tuple(metrics), text, sf.precision, seeds, counts, base_path)
+    return SweepSpec(tuple(points), tuple(names), max(counts), seeds[0], tuple(metrics), text, sf.precision, seeds, counts, base_path,
+                     tuple(sf.set))
 
 
 def sweep_reference() -> str:
