@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Callable
 
 from ..model.budget import Estimate, duration_text, estimate, machine_memory, megabytes
 from ..model.center import run_replication
@@ -23,6 +24,7 @@ def simulate(
     seed: int | None = None,
     trace: str | Path | None = None,
     agent_trace: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Simulate a scenario and return its :class:`~simcenter.output.results.Results`.
 
@@ -37,6 +39,8 @@ def simulate(
         a ``.parquet`` name) as the run goes.
     agent_trace : with ``workforce.enabled``, each agent's day (morale, presence,
         occupancy...) is written to this file (CSV or Parquet) as the run goes.
+    progress : if given, called after each finished replication with the replications
+        done and the replications in all, e.g. to draw a progress bar.
 
     >>> import simcenter
     >>> s = simcenter.Scenario.from_dict({"simulation": {"days": 1, "warmup_days": 0},
@@ -80,7 +84,11 @@ def simulate(
         inputs = Inputs(scenario_path)
         sink = stack_.enter_context(TraceWriter(trace, inputs=inputs)) if trace is not None else None
         agents = stack_.enter_context(TraceWriter(agent_trace, kind=AGENT_TRACE_FILE, inputs=inputs)) if agent_trace is not None else None
-        runs = [run_replication(scenario, root, r, sink, agents) for r in range(n)]
+        runs = []
+        for r in range(n):
+            runs.append(run_replication(scenario, root, r, sink, agents))
+            if progress is not None:
+                progress(r + 1, n)
     return stack(scenario, root, runs)
 
 
