@@ -27,9 +27,10 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def html_report(r: SavedResults, target: float = 0.8) -> str:
+def html_report(r: SavedResults, target: float = 0.8, progress=None) -> str:
     """One self-contained HTML page: the scenario, the summary table, and every plot that
-    applies, images inline."""
+    applies, images inline. ``progress``, if given, is called with each figure's kind once
+    it is drawn (:func:`applicable_kinds` lists them beforehand)."""
     from .. import __version__
 
     s = r.scenario
@@ -59,6 +60,8 @@ def html_report(r: SavedResults, target: float = 0.8) -> str:
         fig = figure(r, kind, target=target)
         parts.append(f"<h3>{html.escape(kind)}</h3>")
         parts.append(f'<img alt="{html.escape(kind)}" src="data:image/png;base64,{_png(fig)}">')
+        if progress is not None:
+            progress(kind)
     parts.append("<h2>Scenario</h2>")
     parts.append(f"<pre>{html.escape(s.to_toml())}</pre>")
     parts.append("</body></html>")
