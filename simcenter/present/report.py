@@ -29,8 +29,9 @@ def _png(fig) -> str:
 
 def html_report(r: SavedResults, target: float = 0.8, progress=None) -> str:
     """One self-contained HTML page: the scenario, the summary table, and every plot that
-    applies, images inline. ``progress``, if given, is called with each figure's kind once
-    it is drawn (:func:`applicable_kinds` lists them beforehand)."""
+    applies, images inline. ``progress``, if given, is called with 1 after each figure is
+    drawn (:meth:`simcenter.present.progress.Progress.update` fits; there are
+    ``len(applicable_kinds(r))`` figures)."""
     from .. import __version__
 
     s = r.scenario
@@ -61,7 +62,7 @@ def html_report(r: SavedResults, target: float = 0.8, progress=None) -> str:
         parts.append(f"<h3>{html.escape(kind)}</h3>")
         parts.append(f'<img alt="{html.escape(kind)}" src="data:image/png;base64,{_png(fig)}">')
         if progress is not None:
-            progress(kind)
+            progress(1)
     parts.append("<h2>Scenario</h2>")
     parts.append(f"<pre>{html.escape(s.to_toml())}</pre>")
     parts.append("</body></html>")

@@ -57,7 +57,7 @@ def report_command(args) -> int:
     results = load_results(args.results)
     target = _saved_target(args, results)
     with Progress(len(applicable_kinds(results)), f"report of {Path(args.results).name}: figures", "figure", args.quiet) as bar:
-        page = html_report(results, target=target, progress=lambda *_: bar.update())
+        page = html_report(results, target=target, progress=bar.update)
     check_file(out, REPORT_FILE, "-o", inputs)
     atomic_write_text(out, page)
     done(f"wrote {wrote(out)}")
