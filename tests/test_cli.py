@@ -190,3 +190,45 @@ def test_run_table_shows_the_mechanisms_in_use(capsys):
 def test_bench_refuses_an_unknown_case(capsys):
     code, _, err = run_cli(capsys, "bench", "plainn")
     assert code == 2 and "plain, noncompliance, spiral, sweep, multiskill" in err
+
+
+# -- a scenario where a sweep file belongs, and the other way round -------------------------
+
+SWEEP_FILES = sorted((ROOT / "scenarios").glob("sweep_*.toml"))
+
+
+@pytest.mark.parametrize("command", ["run", "staff"])
+def test_a_sweep_file_given_for_a_scenario_names_the_command_that_takes_it(capsys, command):
+    for path in SWEEP_FILES:
+        extra = ["--target", "0.8/20"] if command == "staff" else []
+        code, out, err = run_cli(capsys, command, path, *extra)
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert f"{path} is a sweep file, not a scenario" in err and f"`simcenter sweep {path} --out DIR`" in err
+
+
+def test_a_scenario_given_to_sweep_names_the_command_that_takes_it(capsys, tmp_path):
+    for path in SCENARIOS:
+        code, out, err = run_cli(capsys, "sweep", path, "--out", tmp_path / "out")
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"{path} is a scenario, not a sweep file" in err and f"`simcenter run {path}`" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_takes_both_kinds(capsys):
+    for path in SWEEP_FILES:
+        code, out, _ = run_cli(capsys, "validate", path)
+        assert code == 0 and "valid sweep" in out
+
+
+def test_the_kind_of_a_file_is_told_by_its_keys(tmp_path, capsys):
+    from simcenter.run.sweepfile import file_kind
+
+    assert file_kind(tomllib.loads((ROOT / "scenarios/sweep_tradeoff.toml").read_text())) == "sweep"
+    assert all(file_kind(tomllib.loads(p.read_text())) == "scenario" for p in SCENARIOS)
+    assert file_kind({"base": "x.toml"}) == "sweep"  # an unfinished sweep file is still one
+    assert file_kind({"name": "only a name"}) is None
+    # a file with both is neither for sure: its own validation names the stray key
+    mixed = tmp_path / "mixed.toml"
+    mixed.write_text((ROOT / "scenarios/erlang_a.toml").read_text() + '\nbase = "erlang_a.toml"\n')
+    code, _, err = run_cli(capsys, "run", mixed)
+    assert code == 2 and "base: unknown key" in err

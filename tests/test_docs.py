@@ -77,7 +77,42 @@ def test_cli_reference_is_generated():
     from simcenter.cli import cli_reference
 
     page = (ROOT / "docs/reference/cli.md").read_text(encoding="utf-8")
-    assert page == cli_reference(), "regenerate with: simcenter schema --cli > docs/reference/cli.md"
+    assert page == cli_reference(), ("regenerate with: python -m simcenter.present.clidoc (or simcenter schema --cli > "
+                                     "docs/reference/cli.md)")
+
+
+def test_readme_synopsis_is_generated_from_the_parser():
+    """The README's "command line at a glance" lists every option of every command, as the
+    parser has them."""
+    from simcenter.present.clidoc import readme_synopsis, synopsis
+
+    block = readme_synopsis((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert block is not None, "README.md has lost its synopsis markers (see simcenter/present/clidoc.py: BEGIN, END)"
+    assert block == synopsis(), ("the README's synopsis differs from the parser's; regenerate it (and docs/reference/cli.md) "
+                                 "with: python -m simcenter.present.clidoc")
+
+
+def test_the_synopsis_lists_every_option_of_every_command():
+    import argparse
+
+    from simcenter.present.clidoc import _commands, synopsis
+    from simcenter.present.cli import build_parser
+
+    entries = {}
+    for line in synopsis().splitlines():
+        if line.startswith("simcenter "):
+            name = line.split()[1]
+            entries[name] = line
+        else:
+            entries[name] += line
+    commands = _commands(build_parser()).choices
+    assert list(entries) == list(commands)
+    for name, command in commands.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            shown = min(action.option_strings, key=len) if action.option_strings else (action.metavar or action.dest.upper())
+            assert shown in entries[name], (name, shown)
 
 
 def test_readme_run_command_works_as_written(capsys, monkeypatch):

@@ -113,3 +113,59 @@ def test_warmup_suggestion_on_a_run_started_empty():
     report = simcenter.simulate(s, replications=6).warmup_report()
     assert report["by"] == "interval" and report["observations"] == 288
     assert report["truncate"] > 0
+
+
+def test_the_warmup_suggestion_counts_days_on_longer_runs():
+    """A center open around the clock with callbacks, started empty: on five days the
+    suggestion is a whole number of days (those MSER-5 cut, rounded up, added to the
+    warm-up already there); on a short run, hours."""
+    import math
+
+    from simcenter.present.runcmd import DAYS_FROM, warmup_text
+
+    s = Scenario.from_file(ROOT / "scenarios/callback_conflict.toml").replace({"simulation.days": 5, "simulation.warmup_days": 0})
+    results = simcenter.simulate(s, replications=3)
+    report = results.warmup_report()
+    assert report["truncate"] > 0 and s.simulation.days >= DAYS_FROM
+    days = math.ceil(report["truncate_h"] / 24)
+    text = warmup_text(results)
+    assert f"the first {days} days of the reported run look like a start-up: consider simulation.warmup_days = {days} (now 0)" in text
+    loaded = Scenario.from_file(ROOT / "scenarios/erlang_a.toml").replace(
+        {"simulation.days": 3, "simulation.warmup_days": 0, "simulation.interval_minutes": 15, "patience.dist": "none",
+         "agents.staffing": 11})
+    short = simcenter.simulate(loaded, replications=6)
+    hours = short.warmup_report()["truncate_h"]
+    assert f"the first {hours:g} h of the reported run look like a start-up: consider simulation.warmup_days = 1 (now 0)" \
+        in warmup_text(short)
+
+
+@pytest.mark.parametrize("name, changing", [
+    ("spiral", ["workforce.enabled", "promises.outages: days 29 to 182"]),
+    ("spiral_recovered", ["workforce.enabled", "promises.outages: days 29 to 182"]),
+    ("word_of_mouth", ["value.demand_feedback"]),
+    ("noncompliance", []),
+    ("callback_conflict", []),
+])
+def test_no_warmup_suggestion_where_the_story_is_a_trend(name, changing):
+    from simcenter.output.warmup import trend_by_design
+
+    s = Scenario.from_file(ROOT / f"scenarios/{name}.toml")
+    said = trend_by_design(s)
+    assert len(said) == len(changing) and all(any(c in line for line in said) for c in changing), said
+
+
+def test_a_trend_gets_no_suggestion_and_says_why():
+    from simcenter.output.warmup import trend_by_design
+    from simcenter.present.runcmd import warmup_text
+
+    spiral = Scenario.from_file(ROOT / "scenarios/spiral.toml")
+    short = spiral.replace({"simulation.days": 20, "simulation.warmup_days": 0})  # 20 days: MSER-5 would judge by day
+    results = simcenter.simulate(short, replications=1)
+    assert results.warmup_report() is None
+    text = warmup_text(results)
+    assert text.startswith("no warm-up suggestion: agents' morale and headcount (workforce.enabled)") and "by design" in text
+    assert "promises.outages" not in text  # the outage starts on day 29, after this run
+    # an outage at the rate the contact types already have changes nothing
+    same = short.replace({"promises.outages": [{"start_day": 2, "end_day": 5, "noncompliance": 0.05}],
+                          "contact_types.order_status.noncompliance": 0.05, "contact_types.technical.noncompliance": 0.05})
+    assert not any("outages" in line for line in trend_by_design(same))

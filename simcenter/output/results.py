@@ -259,8 +259,14 @@ class Results:
     def warmup_report(self, metric: str = "mean_wait_s") -> dict | None:
         """The warm-up suggestion where MSER-5 can judge it: on the daily series when the
         run reports at least 20 days, else on the interval series of a center open around
-        the clock (stationary within the day); otherwise None (too short, or an intraday
-        profile MSER-5 would mistake for a start-up)."""
+        the clock (stationary within the day); otherwise None: a run too short, an intraday
+        profile MSER-5 would mistake for a start-up, or a scenario that changes over the run
+        by design (:func:`simcenter.output.warmup.trend_by_design`: its drift is its story,
+        not a start-up)."""
+        from .warmup import trend_by_design
+
+        if trend_by_design(self.scenario):
+            return None
         if self.scenario.simulation.days >= 20:
             return self.warmup_suggestion(metric, "day")
         s = self.scenario

@@ -1,21 +1,13 @@
-"""The ``simcenter`` command line.
+"""The ``simcenter`` command line: the parser (:func:`build_parser`), the small commands,
+and :func:`main`, which turns every error into one line and an exit code. The longer
+commands live in modules of their own (``run`` in :mod:`.runcmd`, ``sweep`` in
+:mod:`.sweepcmd`, ``plot`` and ``report`` in :mod:`.reportcmd`, ``staff`` in :mod:`.staffcmd`,
+``fit`` in :mod:`.fitcmd`); the synopsis of every command and the reference page are
+generated from the parser (:mod:`.clidoc`).
 
-::
-
-    simcenter run FILE [--set KEY=VALUE ...] [--replications N] [--seed S] [--json]
-                       [--out DIR] [--trace FILE] [--agent-trace FILE]
-                       [--precision 0.02 [--max-replications 200] [--metrics a,b]]
-    simcenter compare A.toml [B.toml] [--set K=V ...] [--a K=V ...] [--b K=V ...] [--replications N] [--seed S]
-                      [--metrics a,b] [--json] [--quiet]
-    simcenter sweep FILE --out DIR [--resume] [--workers N | --serial | --scheduler ADDR | --dask-local N] [--quiet]
-    simcenter validate FILE [--set KEY=VALUE ...]
-    simcenter schema [--markdown | --metrics]
-    simcenter erlang --calls-per-hour 200 --aht 180 [--patience 300] --target 0.8/20
-                     [--max-abandon 0.05]
-    simcenter plot RESULTS_DIR --kind KIND -o FILE.png|svg [--metric M] [--x P] [--y P] [--target 0.8/20] [--at KEY=VALUE ...]
-    simcenter report RESULTS_DIR -o report.html [--target 0.8/20]
-    simcenter bench [plain|noncompliance|spiral|sweep ...] [--repeats N]
-    simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
+Standard output carries what a command answers (a table, JSON); standard error carries
+its progress (:mod:`.progress`; ``--quiet`` silences it), its warnings, and the last line
+saying what it wrote where.
 
 Exit codes: 0 success; 2 bad input (the message names the field, the value and what is
 allowed; no traceback), including an output that would replace something the user owns;
@@ -34,9 +26,9 @@ import sys
 from pathlib import Path
 
 from ..errors import Interrupted, ScenarioError, SimcenterError
-from .numbers import format_number as _fmt
+from .clidoc import cli_reference, synopsis  # noqa: F401 (generated from build_parser; named here as before)
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "cli_reference", "synopsis"]
 
 
 def _print_table(rows: list[list[str]], headers: list[str], out=None) -> None:
@@ -69,10 +61,13 @@ def _overrides(texts: list | None, flag: str) -> dict:
 
 
 def _load(args, data: dict | None = None):
-    """The scenario of ``args.file`` (or of ``data`` already read from it) with --set applied."""
+    """The scenario of ``args.file`` (or of ``data`` already read from it) with --set applied;
+    a sweep file is refused with the command that runs it."""
     from ..scenario import Scenario
+    from .filekind import scenario_data
 
-    scenario = Scenario.from_file(args.file) if data is None else Scenario.from_toml_data(data, source=str(args.file))
+    data = scenario_data(args.file, getattr(args, "command", None) or "run") if data is None else data
+    scenario = Scenario.from_toml_data(data, source=str(args.file))
     overrides = _overrides(args.set, "--set")
     if overrides:
         try:
@@ -87,177 +82,27 @@ def _check_int(flag: str, value, low: int, high: int) -> None:
         raise SimcenterError(f"{flag} must be an integer in [{low:,}, {high:,}], got {value}")
 
 
-def _distinct(outputs: list) -> None:
-    """Refuse two outputs of one command that would write the same file: ``outputs`` are
-    (option, path, names) with ``names`` the files of a results directory, or None for a file."""
-    seen: dict[str, str] = {}
-    directories = {os.path.realpath(path): flag for flag, path, names in outputs if path and names is not None}
-    for flag, path, names in outputs:
-        if not path:
-            continue
-        files = [os.path.join(path, n) for n in names] if names is not None else [path]
-        for f in files:
-            key = os.path.realpath(f)  # links resolved: two names of one file are one file
-            if key in seen and seen[key] != flag:
-                raise SimcenterError(f"{flag} and {seen[key]} would both write {f!r}; give them different places")
-            seen[key] = flag
-        if names is None and os.path.dirname(os.path.realpath(path)) in directories:
-            raise SimcenterError(f"{flag} {path!r} lies in the results directory of {directories[os.path.dirname(os.path.realpath(path))]}, "
-                                 "which holds only the files simcenter writes there; put it beside the directory instead")
-
-
 def cmd_run(args) -> int:
-    from ..output.metrics import METRICS
-    from ..output.results import RUN_FILES
-    from ..outputs import MANIFEST, Inputs, check_file, check_results_dir
-    from ..run.runner import check_run, simulate
-    from ..output.trace import AGENT_TRACE_FILE, TRACE_FILE
+    from .runcmd import run_command
 
-    scenario = _load(args)
-    _given_twice(args, (("--seed", args.seed, "simulation.seed"), ("--replications", args.replications, "simulation.replications"),
-                        ("--precision", args.precision, "simulation.replications")))
-    _check_int("--replications", args.replications, 1, 100_000)
-    _check_int("--seed", args.seed, 0, 2**63 - 1)
-    if args.precision is not None:
-        if not 0 < args.precision < 1:
-            raise SimcenterError(f"--precision must be a relative half-width in (0, 1), e.g. 0.02, got {args.precision}")
-        if args.replications is not None:
-            raise SimcenterError("give --replications (a fixed number) or --precision (a target), not both")
-        args.max_replications = 200 if args.max_replications is None else args.max_replications
-        _check_int("--max-replications", args.max_replications, 5, 100_000)
-        if args.trace or args.agent_trace:
-            raise SimcenterError("--precision cannot be combined with --trace or --agent-trace")
-    else:
-        for flag, given in (("--max-replications", args.max_replications), ("--metrics", args.metrics)):
-            if given is not None:
-                raise SimcenterError(f"{flag} goes with --precision (it says when to stop adding replications); add --precision or leave it out")
-    if args.agent_trace and not scenario.workforce.enabled:
-        raise SimcenterError("--agent-trace needs workforce.enabled = true (agents are otherwise not individuals)")
-    reps = args.max_replications if args.precision is not None else (args.replications or scenario.simulation.replications)
-    est = check_run(scenario, reps)
-    inputs = Inputs(args.file)
-    _distinct([("--out", args.out, (*RUN_FILES, MANIFEST)), ("--trace", args.trace, None), ("--agent-trace", args.agent_trace, None),
-               ("--contact-log", args.contact_log, None)])
-    if args.out:
-        check_results_dir(Path(args.out), "run", "--out", inputs, RUN_FILES, expected_bytes=est.run_memory(reps, len(METRICS)) / 4)
-    if args.trace:  # about 120 bytes per contact record (CSV; Parquet is smaller)
-        check_file(args.trace, TRACE_FILE, "--trace", inputs, 120.0 * est.contacts * reps)
-    if args.agent_trace:
-        check_file(args.agent_trace, AGENT_TRACE_FILE, "--agent-trace", inputs)
-    if args.contact_log:
-        from .fitcmd import check_contact_log
-
-        check_contact_log(scenario, args.contact_log, inputs)
-    achieved = None
-    if args.precision is not None:
-        from ..run.experiment import simulate_to_precision
-
-        metrics = _metric_list(args.metrics, "--metrics") or ["service_level", "asa_s"]
-        results, achieved = simulate_to_precision(
-            scenario, args.precision, metrics, max_replications=args.max_replications, seed=args.seed
-        )
-    else:
-        results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace, agent_trace=args.agent_trace)
-    if args.out:
-        results.write(args.out, inputs=inputs, overrides=_overrides(args.set, "--set"))
-    if args.contact_log:
-        from .fitcmd import write_contact_log
-
-        rows = write_contact_log(scenario, args.contact_log, results.seed, inputs)
-        print(f"contact log of replication 1 ({rows:,} contacts) written to {args.contact_log}", file=sys.stderr)
-    if args.json:
-        doc = results.to_json()
-        doc["warmup_report"] = results.warmup_report()
-        if achieved is not None:
-            doc["precision"] = {"target": args.precision, "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
-        print(json.dumps(doc, indent=2, allow_nan=False))
-        return 0
-    print(f"scenario: {scenario.name}   seed: {results.seed}   replications: {results.n_replications}   "
-          f"days: {scenario.simulation.days} (+{scenario.simulation.warmup_days} warm-up)")
-    from ..output.metrics import METRICS, active_metrics
-
-    shown = set(active_metrics(scenario))
-    rows = []
-    for row in results.summary().itertuples():
-        if row.metric in shown:
-            rows.append([row.metric, _fmt(row.mean, row.unit), _fmt(row.ci_low, row.unit), _fmt(row.ci_high, row.unit), row.unit])
-    _print_table(rows, ["metric", "mean", "ci_low", "ci_high", "unit"])
-    if len(shown) < len(METRICS):
-        print(f"({len(METRICS) - len(shown)} metrics of mechanisms this scenario does not use are left out here; --json and --out have all)")
-    if scenario.agent_groups:
-        _print_breakdown(results)
-    if achieved is not None:
-        met = all(p <= args.precision for p in achieved.values())
-        shown = ", ".join(f"{m} {p:.4f}" for m, p in achieved.items())
-        print(f"precision target {args.precision:g} {'reached' if met else 'NOT reached'} after {results.n_replications} "
-              f"replications (relative half-width: {shown})")
-    warm = results.warmup_report()
-    if warm is not None:
-        print(f"warm-up check, MSER-5 on the per-{warm['by']} mean_wait_s ({warm['observations']} points; reported, not applied): "
-              + (f"the first {warm['truncate_h']:g} h of the reported run look like a start-up; consider a longer warm-up"
-                 if warm["truncate"] else "no further warm-up suggested"))
-    if args.out:
-        print(f"tables written to {args.out}/ (summary, by_day, by_interval, replications, by_queue, by_group, flow; CSV and Parquet)")
-    return 0
-
-
-def _print_breakdown(results) -> None:
-    """Per queue and per group, the figures a planner of several lines reads first."""
-    q = results.by_queue().pivot(index="queue", columns="metric", values="mean").reindex(results.queue_names)
-    print()
-    _print_table([[name, f"{r.offered:,.0f}", f"{r.service_level:.3f}", f"{r.asa_s:.1f}", f"{r.abandon_rate:.3f}"]
-                  for name, r in q.iterrows()], ["queue", "offered", "service_level", "asa_s", "abandon_rate"])
-    g = results.by_group().pivot(index="group", columns="metric", values="mean").reindex(results.group_names)
-    flow = results.by_flow()
-    print()
-    _print_table([[name, f"{r.agent_hours:,.1f}", f"{r.occupancy:.3f}",
-                   ", ".join(f"{f.queue} {f.share:.0%}" for f in flow[flow.group == name].itertuples() if f.share >= 0.005)]
-                  for name, r in g.iterrows()], ["group", "agent_hours", "occupancy", "busy time by queue"])
-
-
-def _option_dest(option: str) -> str:
-    return option.lstrip("-").replace("-", "_")
+    return run_command(args)
 
 
 def cmd_sweep(args) -> int:
-    from ..run.executors import EXECUTORS, parse_scheduler
-    from ..outputs import Inputs
-    from ..run.sweep import load_sweep, sweep
+    from .sweepcmd import sweep_command
 
-    spec = load_sweep(args.file)
-    chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) is not None and getattr(args, _option_dest(e.option)) is not False]
-    executor = chosen[0] if chosen else EXECUTORS["process"]
-    value = getattr(args, _option_dest(executor.option))
-    workers, scheduler = None, None
-    if executor.takes == "N":
-        _check_int(executor.option, value, 1, 1024)
-        workers = value
-    elif executor.takes == "ADDRESS":
-        scheduler = parse_scheduler(value)
-    executor = executor.name
-    out = Path(args.out)
-    inputs = Inputs(args.file, spec.base_path)
-    result = sweep(spec, executor=executor, workers=workers, out=out, resume=args.resume, scheduler=scheduler, quiet=args.quiet,
-                   inputs=inputs)
-    if not args.quiet:
-        print(f"{spec.describe()}: {len(result.table)} runs done; results and summary written to {out}/ (Parquet and CSV)")
-        if spec.precision is not None:
-            p = spec.precision
-            worst = result.summary[result.summary.metric.isin(p.metrics)].groupby("run_id").rel_half_width.max()
-            print(f"precision {p.target:g} reached at {int((worst <= p.target).sum())} of {len(worst)} points "
-                  f"(worst achieved {worst.max():.3g}); replications per point: {result.table.groupby('run_id').size().min()} to "
-                  f"{result.table.groupby('run_id').size().max()}")
-    return 0
+    return sweep_command(args)
 
 
 def cmd_validate(args) -> int:
     from ..model.budget import estimate
     from ..output.metrics import METRICS
     from ..run.runner import check_run
+    from ..run.sweepfile import file_kind
     from ..schema import read_toml
 
     data = read_toml(Path(args.file), "scenario file")
-    if "base" in data and ("axes" in data or "lhs" in data) and "simulation" not in data:
+    if file_kind(data) == "sweep":
         return _validate_sweep(args)
     scenario = _load(args, data)
     reps = scenario.simulation.replications
@@ -286,10 +131,11 @@ def _validate_sweep(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    from ..scenario import parameter_reference, scenario_json_schema
+
     from ..estimate.reference import data_reference
     from ..output.metrics import metrics_reference
     from ..output.trace import trace_reference
-    from ..scenario import parameter_reference, scenario_json_schema
 
     pages = {"cli": cli_reference, "metrics": metrics_reference, "trace": trace_reference, "markdown": parameter_reference,
              "data": data_reference}
@@ -342,20 +188,6 @@ def cmd_erlang(args) -> int:
     return 0
 
 
-def _saved_target(args, results) -> float:
-    """The level of ``--target LEVEL/SECONDS`` for saved results, whose service level was
-    measured at the scenario's ``service_level.target_s``: other seconds are refused, not
-    silently replaced by those."""
-    if not args.target:
-        return 0.8
-    level, seconds = _parse_target(args.target)
-    measured = results.scenario.service_level.target_s
-    if seconds != measured:
-        raise SimcenterError(f"--target {args.target}: these results measured the service level within {measured:g} s; "
-                             f"give --target {level:g}/{measured:g} (other seconds need the runs again)")
-    return level
-
-
 def _metric_list(text: str | None, flag: str) -> list[str] | None:
     """The metrics named in ``flag``, comma-separated; None when not given."""
     if text is None:
@@ -387,34 +219,15 @@ def cmd_staff(args) -> int:
 
 
 def cmd_plot(args) -> int:
-    from ..outputs import Inputs, check_file
-    from .plots import PLOT_FILE, save
-    from .figures import figure
-    from .saved import load_results
+    from .reportcmd import plot_command
 
-    inputs = Inputs(args.results)
-    check_file(args.output, PLOT_FILE, "-o", inputs)
-    results = load_results(args.results)
-    target = _saved_target(args, results)
-    fig = figure(results, args.kind, metric=args.metric, x=args.x, y=args.y, target=target, at=args.at)
-    print(save(fig, Path(args.output), inputs))
-    return 0
+    return plot_command(args)
 
 
 def cmd_report(args) -> int:
-    from .._io import atomic_write_text
-    from ..outputs import Inputs, check_file
-    from .report import REPORT_FILE, html_report, load_results
+    from .reportcmd import report_command
 
-    inputs = Inputs(args.results)
-    out = check_file(args.output, REPORT_FILE, "-o", inputs)
-    results = load_results(args.results)
-    target = _saved_target(args, results)
-    page = html_report(results, target=target)
-    check_file(out, REPORT_FILE, "-o", inputs)
-    atomic_write_text(out, page)
-    print(out)
-    return 0
+    return report_command(args)
 
 
 BENCH_CASES = ("plain", "noncompliance", "spiral", "sweep", "multiskill")
@@ -468,9 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--agent-trace", metavar="FILE", help="with workforce.enabled: write each agent's day (CSV, or Parquet for .parquet)")
     r.add_argument("--contact-log", metavar="FILE", help="also write replication 1 as a contact log, the format `simcenter fit` reads "
                    "(CSV, or Parquet for .parquet; the days after the warm-up)")
-    r.add_argument("--precision", type=float, help="add replications until each --metrics has this relative 95%% half-width (e.g. 0.02)")
+    r.add_argument("--precision", type=float, metavar="HALF_WIDTH", help="add replications until each --metrics has this relative 95%% half-width (e.g. 0.02)")
     r.add_argument("--max-replications", type=int, help="with --precision: stop here at the latest (default 200)")
-    r.add_argument("--metrics", help="with --precision: comma-separated metrics (default service_level,asa_s)")
+    r.add_argument("--metrics", metavar="LIST", help="with --precision: comma-separated metrics (default service_level,asa_s)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar (on a terminal, stderr shows one over the replications); "
+                   "the table or JSON still goes to stdout, and a run that writes files still ends with one line on stderr naming them")
     r.set_defaults(func=cmd_run)
 
     from .comparecmd import add_compare_parser
@@ -491,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
             how.add_argument(e.option, metavar=e.takes, help=f"run on {e.help}")
         else:
             how.add_argument(e.option, action="store_true", help=f"run {e.help}")
-    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--quiet", action="store_true", help="no estimate line and no progress bar (on a terminal, stderr shows one over "
+                   "the runs); still one last line on stderr saying what was written where")
     w.set_defaults(func=cmd_sweep)
 
     v = sub.add_parser("validate", help="check a scenario or sweep file; print the estimated contacts, memory and duration of its runs")
@@ -499,11 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    s.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
-    s.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
-    s.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
-    s.add_argument("--trace", action="store_true", help="print the reference of the trace's columns (run --trace) in Markdown instead")
-    s.add_argument("--data", action="store_true", help="print the reference of contact logs and interval reports (simcenter fit) in Markdown instead")
+    page = s.add_mutually_exclusive_group()  # one page at a time
+    page.add_argument("--markdown", action="store_true", help="print the parameter reference in Markdown instead")
+    page.add_argument("--metrics", action="store_true", help="print the metrics reference in Markdown instead")
+    page.add_argument("--cli", action="store_true", help="print the command-line reference in Markdown instead")
+    page.add_argument("--trace", action="store_true", help="print the reference of the trace's columns (run --trace) in Markdown instead")
+    page.add_argument("--data", action="store_true", help="print the reference of contact logs and interval reports (simcenter fit) in Markdown instead")
     s.set_defaults(func=cmd_schema)
 
     st = sub.add_parser("staff", help="fewest agents per interval for a target: Erlang, adjusted Erlang and simulation side by side; "
@@ -524,15 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plot", help="draw a plot from saved sweep or run results (PNG or SVG)")
     pl.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")
-    pl.add_argument("--kind", required=True, help=f"one of: {', '.join(KINDS)}")
+    pl.add_argument("--kind", required=True, metavar="KIND", help=f"one of: {', '.join(KINDS)}")
     pl.add_argument("-o", "--output", required=True, metavar="FILE", help="output file, .png or .svg")
-    pl.add_argument("--metric", default="service_level", help="metric to draw (heatmap, staffing-curve; default service_level)")
-    pl.add_argument("--x", help="swept parameter on the x axis (heatmap; default the first swept)")
-    pl.add_argument("--y", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
-    pl.add_argument("--target", help="service-level target LEVEL/SECONDS for target lines and required staffing (default 0.8/..)")
+    pl.add_argument("--metric", default="service_level", metavar="METRIC", help="metric to draw (heatmap, staffing-curve; default service_level)")
+    pl.add_argument("--x", metavar="PARAMETER", help="swept parameter on the x axis (heatmap; default the first swept)")
+    pl.add_argument("--y", metavar="PARAMETER", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
+    pl.add_argument("--target", metavar="LEVEL/SECONDS", help="service-level target for target lines and required staffing (default 0.8/..)")
     pl.add_argument("--at", action="append", metavar="KEY=VALUE",
                     help="fix a swept parameter the plot does not draw at one of its values (repeatable; default: the base "
                          "scenario's value where the sweep has it, else the lowest; the title says which)")
+    pl.add_argument("--quiet", action="store_true", help="the same as without: plot draws one figure (about 2 s) and shows no "
+                    "progress; quiet or not, it ends with one line on stderr naming the file and its size")
     pl.set_defaults(func=cmd_plot)
 
     from .fitcmd import add_fit_parser
@@ -543,7 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="one self-contained HTML page from saved results: scenario, summary, plots")
     rp.add_argument("results", metavar="RESULTS_DIR", help="a sweep --out or run --out directory")
     rp.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.html)")
-    rp.add_argument("--target", help="service-level target LEVEL/SECONDS (default 0.8/..)")
+    rp.add_argument("--target", metavar="LEVEL/SECONDS", help="service-level target for target lines and required staffing "
+                    "(default 0.8 within the scenario's service_level.target_s)")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar (on a terminal, stderr shows one over the figures); "
+                    "still one last line on stderr naming the report and its size")
     rp.set_defaults(func=cmd_report)
 
     b = sub.add_parser("bench", help="run the benchmarks (simcenter beside idiomatic SimPy and Ciw) from a source checkout")
@@ -552,47 +374,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
 
     e = sub.add_parser("erlang", help="staffing table from the Erlang C / Erlang A formulas")
-    e.add_argument("--calls-per-hour", type=float, required=True)
-    e.add_argument("--aht", type=float, required=True, help="mean handling time, seconds")
-    e.add_argument("--patience", type=float, help="mean patience, seconds (Erlang A); omit for Erlang C")
-    e.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
-    e.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this (Erlang A)")
-    e.add_argument("--around", type=int, default=3, help="rows either side of the answer (default 3)")
+    e.add_argument("--calls-per-hour", type=float, required=True, metavar="RATE", help="offered calls per hour")
+    e.add_argument("--aht", type=float, required=True, metavar="SECONDS", help="mean handling time, seconds")
+    e.add_argument("--patience", type=float, metavar="SECONDS", help="mean patience, seconds (Erlang A); omit for Erlang C")
+    e.add_argument("--target", required=True, metavar="LEVEL/SECONDS", help="service-level target, e.g. 0.8/20")
+    e.add_argument("--max-abandon", type=float, metavar="RATE", help="also require abandonment rate <= this (Erlang A)")
+    e.add_argument("--around", type=int, default=3, metavar="N", help="rows either side of the answer (default 3)")
     e.set_defaults(func=cmd_erlang)
     return p
 
 
-def cli_reference() -> str:
-    """The command-line reference page (docs/reference/cli.md): every command's help."""
-    import functools
-
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    out = [
-        "# Command-line reference",
-        "",
-        "Generated from the program itself (`simcenter schema --cli`); a test keeps this page equal to it.",
-        "Every command ends with one of these exit codes; every message is one line on stderr, never a",
-        "traceback:",
-        "",
-        "| code | meaning |",
-        "|---|---|",
-        "| 0 | success |",
-        "| 2 | bad input: a scenario, sweep file, override, option or results directory is not valid, or an output would replace something simcenter did not write or a file the command reads; the message names the field or the path, the value and what is allowed; nothing is written |",
-        "| 1 | a failure while running: a full disk, a file that cannot be written, a Dask cluster that stops answering, a run stopped by its work guard, or a bug (`internal error`; `SIMCENTER_DEBUG=1` shows the traceback) |",
-        "| 130 | interrupted by Ctrl-C (SIGINT) |",
-        "| 143 | stopped by SIGTERM |",
-        "| 129 | stopped by SIGHUP |",
-        "",
-        "An interrupted command removes its temporary files and stops its worker processes before it exits;",
-        "a sweep keeps every finished chunk for `--resume`. Warnings are one line on stderr:",
-        "`simcenter: warning: ...`.",
-        "",
-    ]
-    for name, command in sub.choices.items():
-        command.formatter_class = functools.partial(argparse.HelpFormatter, width=100)
-        out += [f"## simcenter {name}", "", "```text", command.format_help().rstrip(), "```", ""]
-    return "\n".join(out)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ScenarioError, SimcenterError
-from .cli import _check_int, _fmt, _given_twice, _metric_list, _overrides, _print_table
+from .cli import _check_int, _given_twice, _metric_list, _overrides, _print_table
+from .numbers import format_number as _fmt
 
 __all__ = ["add_compare_parser", "compare_command", "Side", "label_sides", "few_replications", "MIN_PAIRS", "CUT_MARK"]
 

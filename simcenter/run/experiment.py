@@ -120,12 +120,15 @@ def simulate_to_precision(
     max_replications: int = 200,
     min_replications: int = 5,
     seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Results, dict[str, float]]:
     """Add replications until every named metric's 95% interval has a relative
     half-width of at most ``precision``, or ``max_replications`` are done.
 
     Returns the results and the precision achieved per metric; compare it with the target
-    to know whether the stop was for precision or for the maximum.
+    to know whether the stop was for precision or for the maximum. ``progress``, if
+    given, is called after each finished replication with the replications done and the
+    replications planned so far (which grows while the target is not reached).
     """
     if not 0 < precision < 1:
         raise SimcenterError(f"precision must be in (0, 1), got {precision!r}")
@@ -136,7 +139,10 @@ def simulate_to_precision(
     runs: list[dict] = []
 
     def run_to(n: int) -> None:
-        runs.extend(run_replication(scenario, root, r) for r in range(len(runs), n))
+        for r in range(len(runs), n):
+            runs.append(run_replication(scenario, root, r))
+            if progress is not None:
+                progress(r + 1, n)
 
     def decided(n: int) -> tuple[bool, float]:
         table = stack(scenario, root, runs).replications()

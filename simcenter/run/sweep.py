@@ -35,7 +35,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import pandas as pd
 
@@ -190,6 +190,7 @@ def sweep(
     scheduler: str | None = None,
     quiet: bool = True,
     inputs: Inputs | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SweepResults:
     """Run a sweep and return its tables.
 
@@ -199,6 +200,11 @@ def sweep(
     ``scheduler``, e.g. ``"tcp://127.0.0.1:8786"``); see :data:`simcenter.run.executors.EXECUTORS`.
     With ``out``, rows are written as they finish and ``resume=True`` completes an
     interrupted sweep. ``inputs``: files the caller reads, never to be written over.
+
+    Progress: ``quiet=False`` prints the sweep's estimate on stderr and draws a tqdm bar
+    there; ``progress``, if given, is called instead of the bar, with the runs done and
+    the runs planned, once at the start and after each finished chunk (the runs planned
+    grow with a ``[precision]`` target).
 
     The process pool and Dask's local workers start by forkserver, so a *script* that
     calls this must guard its top level with ``if __name__ == "__main__":`` (as for any
@@ -232,8 +238,10 @@ def sweep(
 
     with EXECUTORS[executor].open(workers, scheduler if takes_address else None) as run_chunks:
         parts = _start_output(out, spec) if out is not None else None  # only now that the executor is up
-        bar = tqdm(total=sum(needed), initial=len(done), unit="run", disable=quiet, file=sys.stderr,
+        bar = tqdm(total=sum(needed), initial=len(done), unit="run", disable=quiet or progress is not None, file=sys.stderr,
                    desc=f"{len(spec.points)} points" + (f" to precision {spec.precision.target:g}" if spec.precision else ""))
+        if progress is not None:
+            progress(len(done), max(sum(needed), len(done)))
 
         def finished(rows: list) -> None:
             nonlocal part_number
@@ -243,6 +251,8 @@ def sweep(
                 atomic_write_bytes(parts / f"part-{part_number:06d}.parquet", _part_bytes(rows))
                 part_number += 1
             bar.update(len(rows))
+            if progress is not None:
+                progress(len(done), max(sum(needed), len(done)))
 
         try:
             while True:
@@ -254,6 +264,8 @@ def sweep(
                     break
                 bar.total = max(sum(needed), len(done))
                 bar.refresh()
+                if progress is not None:
+                    progress(len(done), bar.total)
         finally:
             bar.close()
     tasks = [(p, r) for p in range(len(spec.points)) for r in range(needed[p])]

@@ -27,6 +27,9 @@ by default every point runs with the same seed (common random numbers: points se
 same customers); an axis over ``simulation.seed`` gives each point its own seed, an axis
 over ``simulation.replications`` its own number of replications. Giving the same thing
 twice (``seed`` and an axis over ``simulation.seed``) is refused.
+
+A sweep file and a scenario file are told apart by their keys (:func:`file_kind`), so that a
+command given the other kind says which command takes it.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from ..schema import (
 )
 from ..output.metrics import METRICS
 
-__all__ = ["SweepSpec", "Precision", "load_sweep", "sweep_reference", "MAX_POINTS", "MAX_RUNS"]
+__all__ = ["SweepSpec", "Precision", "load_sweep", "file_kind", "sweep_reference", "MAX_POINTS", "MAX_RUNS"]
 
 #: Points in one sweep: each is a validated scenario in memory (about 7 KB) and a row of
 #: the summary per metric.
@@ -294,6 +297,21 @@ def _lhs(lhs: Lhs, seed: int) -> tuple[list, list]:
     unit = (cells + rng.random((lhs.n, len(names)))) / lhs.n
     bounds = [b for _, b in lhs.ranges]
     return names, [tuple(float(lo + u * (hi - lo)) for u, (lo, hi) in zip(row, bounds)) for row in unit]
+
+
+def file_kind(data: dict) -> str | None:
+    """Whether the top level of a TOML file is a sweep file's (``"sweep"``: a ``base``,
+    ``[axes]`` or ``[lhs]``, no scenario section) or a scenario's (``"scenario"``: a
+    section such as ``[arrivals]`` or ``[[contact_types]]``, no ``base``, ``[axes]`` or
+    ``[lhs]``); None when it shows neither clearly (its own validation then says what is
+    wrong)."""
+    from dataclasses import fields
+
+    sweep = bool({"base", "axes", "lhs"} & set(data))
+    scenario = bool(({f.name for f in fields(Scenario)} - {"name", "description"}) & set(data))
+    if sweep != scenario:
+        return "sweep" if sweep else "scenario"
+    return None
 
 
 def load_sweep(spec: str | Path | dict, *, source: str = "") -> SweepSpec:
