@@ -15,7 +15,6 @@ as its caption does.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
@@ -150,23 +149,16 @@ def replications(r: SavedResults, rows: pd.DataFrame | None = None) -> tuple[int
     """The fewest and the most replications behind the saved results (per point of a
     sweep, among ``rows`` if given): from the summary's ``replications`` column, else from
     ``sweep.json`` or ``run.json``, else the scenario's ``simulation.replications``."""
-    from .._io import read_input_text
-    from .saved import MAX_TABLE_BYTES
-
     table = r.summary if rows is None else rows
     if "replications" in table.columns:
         n = pd.to_numeric(table["replications"], errors="coerce").dropna()
         n = n[n > 0]
         if len(n):
             return int(n.min()), int(n.max())
-    try:
-        saved = json.loads(read_input_text(r.path / ("sweep.json" if r.kind == "sweep" else "run.json"), limit=MAX_TABLE_BYTES))
-        n = saved.get("replications") if isinstance(saved, dict) else None
-        n = [n] if isinstance(n, int) else n
-        if isinstance(n, list) and n and all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in n):
-            return min(n), max(n)
-    except (OSError, ValueError, SimcenterError):
-        pass
+    n = r.about.get("replications")  # as run.json or sweep.json recorded it (saved.load_results checks it)
+    n = [n] if isinstance(n, int) else n
+    if isinstance(n, list) and n and all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in n):
+        return min(n), max(n)
     n = r.scenario.simulation.replications
     return n, n
 

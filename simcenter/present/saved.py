@@ -134,7 +134,7 @@ def _about(path: Path, manifest: dict | None, kind: str, spec: dict | None, n_po
     if kind == "run":
         doc = _json(path, "run.json")
         if doc is not None:
-            seed, reps, overrides = doc.get("seed"), doc.get("replications"), doc.get("overrides")
+            seed, reps, overrides = doc.get("seed"), doc.get("n_replications"), doc.get("overrides")
             if not _count(seed) or not _count(reps, 1) or not isinstance(overrides, (dict, type(None))):
                 raise _bad(path / "run.json", "its seed, replications or overrides are not what simcenter writes")
             about.update(seed=seed, replications=reps, overrides=overrides)
