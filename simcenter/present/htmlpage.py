@@ -164,6 +164,9 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;marg
 dl.facts dd{margin:0}
 nav.toc{background:var(--head);border:1px solid var(--line);border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 nav.toc h2{font-size:1rem;border:0;margin:.3rem 0}nav.toc ol{margin:.2rem 0;padding-left:1.4rem}
+nav.toc>ol{display:flex;flex-wrap:wrap;gap:.2rem 2.2rem}nav.toc>ol>li{padding-left:.2rem}
+nav.toc ol ol{display:inline;padding:0}nav.toc ol ol li{display:inline}
+nav.toc ol ol::before{content:": "}nav.toc ol ol li+li::before{content:" \\00B7  "}
 .scroll{width:fit-content;max-width:100%;overflow:auto;max-height:80vh;margin:.5rem 0 1rem;border:1px solid var(--line);
  border-radius:4px}
 table.data{border-collapse:separate;border-spacing:0;font-size:.85rem;font-variant-numeric:tabular-nums}
