@@ -218,8 +218,9 @@ def test_a_damaged_sweep_resumes_to_the_same_table_or_is_refused(results, data, 
             del os.environ["SIMCENTER_DEBUG"]
         err = capsys.readouterr().err
         assert "Traceback" not in err
-        if code == 0:  # accepted: every damaged part named, its runs redone, the same table
-            assert all(line.startswith("simcenter: warning: ") for line in err.splitlines()), err
+        if code == 0:  # accepted: every damaged part named, its runs redone, the same table; then the line saying so
+            *warnings, last = err.splitlines()
+            assert all(line.startswith("simcenter: warning: ") for line in warnings) and last.startswith(f"wrote {copy}/"), err
             pd.testing.assert_frame_equal(pd.read_parquet(copy / "results.parquet"), results["table"])
         else:
             assert code == 2 and err.count("\n") == 1 and err.startswith("simcenter: error: "), (code, err)

@@ -73,9 +73,10 @@ def run_command(args) -> int:
         from ..run.experiment import simulate_to_precision
 
         metrics = _metric_list(args.metrics, "--metrics") or ["service_level", "asa_s"]
-        with Progress(5, f"{name}: replications to precision {args.precision:g}", "rep", args.quiet) as bar:
+        first = 5  # replications before the first look at the precision; the bar grows as more are added
+        with Progress(first, f"{name}: replications to precision {args.precision:g}", "rep", args.quiet) as bar:
             results, achieved = simulate_to_precision(scenario, args.precision, metrics, max_replications=args.max_replications,
-                                                      seed=args.seed, progress=bar.advance)
+                                                      min_replications=first, seed=args.seed, progress=bar.advance)
     else:
         with Progress(reps, f"{name}: replications", "rep", args.quiet) as bar:
             results = simulate(scenario, replications=args.replications, seed=args.seed, trace=args.trace,

@@ -28,7 +28,8 @@ def sweep_command(args) -> int:
 
     refuse_scenario_file(args.file)
     spec = load_sweep(args.file)
-    chosen = [e for e in EXECUTORS.values() if getattr(args, _option_dest(e.option)) not in (None, False)]
+    given = {e.name: getattr(args, _option_dest(e.option)) for e in EXECUTORS.values()}
+    chosen = [e for e in EXECUTORS.values() if given[e.name] is not None and given[e.name] is not False]  # 0 is given: refused below
     executor = chosen[0] if chosen else EXECUTORS["process"]
     value = getattr(args, _option_dest(executor.option))
     workers, scheduler = None, None
