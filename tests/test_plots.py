@@ -332,6 +332,7 @@ def test_at_chooses_the_slice(swept, four, tmp_path, capsys):
     assert " ".join(_title_lines(fig)[1:]) == ("at staffing scale = 1.5 × the plan (of 1.2, 1.5); recovery empowerment = 1 (of 0, 0.2, 1)")
     out = tmp_path / "p.png"
     assert main(["plot", str(swept.path), "--kind", "heatmap", "-o", str(out), "--at", "recovery.empowerment=1"]) == 0
+    assert capsys.readouterr().err.startswith(f"wrote {out} (heatmap, ")  # plot's last line, on stderr
     for at, message in [
         ("recovery.empowerment=0.5", "the sweep has no such value; its values: 0, 1"),
         ("recovery.training=1", "'recovery.training' is not a swept parameter; swept: agents.staffing, "),

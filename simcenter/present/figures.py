@@ -221,7 +221,8 @@ def _caption_required_agents(r: SavedResults, v: View) -> str:
             f"the Erlang A formula on first contacts only, blind to the failure demand broken promises bring back; Erlang A on "
             f"the load with that failure demand (adjusted); and the simulation. {busiest['caption']} The simulated line rests on "
             f"{_replications_words(r, v.summary)} per swept point, of {_days_words(r, v)}, and moves in the steps of the "
-            f"sweep's grid; the formulas' lines are exact.{_fixed_words(v)}")
+            f"sweep's grid, at the least staffing whose mean service level meets the target; the formulas' lines are exact. "
+            f"No intervals are drawn.{_fixed_words(v)}")
 
 
 def _caption_cost_frontier(r: SavedResults, v: View) -> str:
