@@ -28,10 +28,8 @@ reports the precision achieved.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from ..errors import SimcenterError
@@ -74,15 +72,13 @@ def compare(
     n = a.simulation.replications if replications is None else replications
     root = a.simulation.seed if seed is None else seed
     names = _metric_names(metrics, a if a.agent_groups and b.agent_groups else None)
-    side_a = side_b = None
-    if progress is not None:
-        def side_a(done, total):
-            progress(done, 2 * total)
+    def side_a(done, total):
+        progress(done, 2 * total)
 
-        def side_b(done, total):
-            progress(total + done, 2 * total)
-    ra = simulate(a, replications=n, seed=root, progress=side_a).replications()
-    rb = simulate(b, replications=n, seed=root, progress=side_b).replications()
+    def side_b(done, total):
+        progress(total + done, 2 * total)
+    ra = simulate(a, replications=n, seed=root, progress=side_a if progress else None).replications()
+    rb = simulate(b, replications=n, seed=root, progress=side_b if progress else None).replications()
     rows = []
     for name in names:
         p = paired_interval(name, ra[name].to_numpy(), rb[name].to_numpy(), confidence=confidence)
