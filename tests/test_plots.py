@@ -511,3 +511,13 @@ def test_a_sweep_that_is_not_a_grid_is_drawn_only_where_no_slice_is_needed(swept
     two = dataclasses.replace(holed, summary=two, parameters=swept.parameters[:2])
     assert applicable_kinds(two) == ["staffing-curve", "heatmap"]  # each draws every swept parameter
     assert np.ma.getmaskarray(figure(two, "heatmap").axes[0].images[0].get_array()).sum() == 1  # the missing point, left empty
+
+
+def test_a_target_no_swept_staffing_meets_is_drawn_and_reported(swept):
+    """Where no staffing in the sweep meets the target, the staffing needed and its cost are
+    unknown: the figures are drawn without those points and the report still renders."""
+    from simcenter.present.report import html_report
+
+    for kind in ("required-agents", "cost-frontier"):
+        figure(swept, kind, target=0.9999)
+    assert "<html" in html_report(swept, target=0.9999)

@@ -60,8 +60,8 @@ def required_staffing(summary: pd.DataFrame, staffing: str, target_level: float,
         key = key if isinstance(key, tuple) else (key,)
         ok = group[group[metric] >= target_level].sort_values(staffing)
         base = dict(zip(others, key))
-        if ok.empty:
-            rows.append({**base, staffing: math.nan})
+        if ok.empty:  # no staffing swept meets the target: every figure at it is unknown
+            rows.append({**base, **{c: math.nan for c in table.columns if c not in ("run_id", *others)}})
         else:
             best = ok.iloc[0]
             rows.append({**base, **{c: best[c] for c in table.columns if c not in ("run_id", *others)}})
