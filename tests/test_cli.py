@@ -197,7 +197,7 @@ def test_bench_refuses_an_unknown_case(capsys):
 SWEEP_FILES = sorted((ROOT / "scenarios").glob("sweep_*.toml"))
 
 
-@pytest.mark.parametrize("command", ["run", "staff"])
+@pytest.mark.parametrize("command", ["run", "staff", "compare"])
 def test_a_sweep_file_given_for_a_scenario_names_the_command_that_takes_it(capsys, command):
     for path in SWEEP_FILES:
         extra = ["--target", "0.8/20"] if command == "staff" else []

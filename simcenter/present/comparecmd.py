@@ -189,8 +189,9 @@ def few_replications(n: int, table, shown: list[str]) -> str | None:
 
 def _load(path, common: dict, extra: dict):
     from ..scenario import Scenario
+    from .filekind import scenario_data
 
-    scenario = Scenario.from_file(path)
+    scenario = Scenario.from_toml_data(scenario_data(path, "compare"), source=str(path))  # a sweep file: the command that runs it
     changes = {**common, **extra}
     try:
         return scenario.replace(changes) if changes else scenario
