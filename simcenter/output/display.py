@@ -35,17 +35,33 @@ GROUP_HEADLINES = {
 }
 
 
+#: Units shown with four decimals: shares, ratios and levels, whose interesting digits are
+#: small (a repeat rate of 0.0021).
+FINE_UNITS = ("fraction", "ratio", "probability", "level 0-1")
+#: Units counted in whole things, shown with one decimal (a mean over replications).
+COUNT_UNITS = ("contacts", "promises", "customers", "concessions", "agents", "incidents", "attempts", "people")
+
+
 def number(x, unit: str) -> str:
-    """``x`` as the ``simcenter run`` table writes a value of this unit."""
-    if x is None or not math.isfinite(float(x)):
+    """``x`` as the ``simcenter run`` table writes a value of this unit: thousands
+    separators, four decimals for shares, ratios and levels, one for counts, two for the
+    rest; never scientific notation; ``-`` when missing. The one place this is decided
+    (:func:`simcenter.present.numbers.format_number` is this function).
+
+    >>> number(0.77262, "fraction"), number(0.00214, "ratio"), number(9604.33, "contacts"), number(1.5e7, "currency")
+    ('0.7726', '0.0021', '9,604.3', '15,000,000.00')
+    >>> number(float("nan"), "s"), number(-0.001, "s"), number(float("inf"), "s")
+    ('-', '0.00', 'infinite')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     x = float(x)
-    if unit == "fraction":
-        text = f"{x:.4f}"
-    elif unit == "contacts":
-        text = f"{x:,.1f}"
-    else:
-        text = f"{x:,.2f}"
+    if math.isnan(x):
+        return "-"
+    if math.isinf(x):
+        return "infinite" if x > 0 else "minus infinite"
+    decimals = 4 if unit in FINE_UNITS else 1 if unit in COUNT_UNITS else 2
+    text = f"{x:,.{decimals}f}"
     return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text  # no "-0.0000"
 
 

@@ -344,9 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--kind", required=True, metavar="KIND", help=f"one of: {', '.join(KINDS)}")
     pl.add_argument("-o", "--output", required=True, metavar="FILE", help="output file, .png or .svg")
     pl.add_argument("--metric", default="service_level", metavar="METRIC", help="metric to draw (heatmap, staffing-curve; default service_level)")
-    pl.add_argument("--x", metavar="PARAMETER", help="swept parameter on the x axis (heatmap; default the first swept)")
+    pl.add_argument("--x", metavar="PARAMETER", help="swept parameter on the x axis (heatmap, staffing-curve; default: the staffing for a staffing curve, else the first swept)")
     pl.add_argument("--y", metavar="PARAMETER", help="second swept parameter (heatmap y axis; staffing-curve lines; cost-frontier policy)")
-    pl.add_argument("--target", metavar="LEVEL/SECONDS", help="service-level target for target lines and required staffing (default 0.8/..)")
+    pl.add_argument("--target", metavar="LEVEL/SECONDS", help="service-level target for target lines and required staffing "
+                    "(default 0.8 within the scenario's service_level.target_s)")
     pl.add_argument("--at", action="append", metavar="KEY=VALUE",
                     help="fix a swept parameter the plot does not draw at one of its values (repeatable; default: the base "
                          "scenario's value where the sweep has it, else the lowest; the title says which)")

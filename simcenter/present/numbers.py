@@ -1,7 +1,7 @@
 """Numbers as a reader sees them, in the command-line tables and in the HTML report alike.
 
 A metric's value is shown with thousands separators and the decimals its unit deserves
-(four for a fraction, one for a count of contacts, two otherwise), never in scientific
+(four for a share, ratio or level, one for a count, two otherwise), never in scientific
 notation, and a missing value (NaN: nothing to divide) as a dash. :func:`format_number`
 is the one place this is decided; :func:`format_percent` shows a fraction as a
 percentage and :func:`format_value` a swept parameter's value as it was given.
@@ -32,22 +32,19 @@ def _fixed(x: float, decimals: int) -> str:
 
 
 def format_number(x, unit: str) -> str:
-    """A metric's value in ``unit`` as the ``run`` table shows it: ``0.7726`` (fraction),
-    ``9,604.3`` (contacts), ``17,280.00`` (anything else); ``-`` when missing.
+    """A metric's value in ``unit`` as the ``run`` table shows it: ``0.7726`` (a share, ratio
+    or level), ``9,604.3`` (a count), ``17,280.00`` (anything else); ``-`` when missing.
+    The rule is :func:`simcenter.output.display.number`'s, so that ``repr(results)`` and
+    the notebook table show the same digits.
 
     >>> format_number(0.77262, "fraction"), format_number(9604.33, "contacts"), format_number(1.5e7, "currency")
     ('0.7726', '9,604.3', '15,000,000.00')
     >>> format_number(float("nan"), "s"), format_number(-0.001, "s")
     ('-', '0.00')
     """
-    if _missing(x):
-        return MISSING
-    x = float(x)
-    if unit == "fraction":
-        return _fixed(x, 4)
-    if unit == "contacts":
-        return _fixed(x, 1)
-    return _fixed(x, 2)
+    from ..output.display import number
+
+    return number(x, unit)
 
 
 def format_percent(x, decimals: int = 2) -> str:

@@ -359,7 +359,7 @@ def html_report(r: SavedResults, target: float = 0.8, progress: Callable[[int], 
              f"<dt>Results written</dt><dd>{_when(r.about.get('written'))}"
              + (f" by simcenter {_e(version)}" if version else "") + "</dd>",
              f"<dt>Report made</dt><dd>{_when(now)} by simcenter {_e(__version__)}</dd>",
-             "<dt>Numbers</dt><dd>As in the <code>simcenter run</code> table: thousands separated by commas, shares as "
-             "percentages; a 95% interval is a Student-t confidence interval over replications.</dd>",
+             "<dt>Numbers</dt><dd>By the rules of the <code>simcenter run</code> table (thousands separated by commas, "
+             "the same decimals, never scientific notation), except that shares are shown as percentages; a 95% interval is a Student-t confidence interval over replications.</dd>",
              "</dl></section>"]
     return page(f"simcenter report: {name}", "\n".join(x for x in body if x), f"simcenter {__version__}")

@@ -98,7 +98,8 @@ def run_command(args) -> int:
         doc = results.to_json()
         doc["warmup_report"] = results.warmup_report()
         if achieved is not None:
-            doc["precision"] = {"target": args.precision, "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
+            doc["precision"] = {"target": args.precision, "reached": all(p <= args.precision for p in achieved.values()),
+                                "achieved": {m: (p if math.isfinite(p) else None) for m, p in achieved.items()}}
         print(json.dumps(doc, indent=2, allow_nan=False))
     else:
         _print_run(scenario, results, args, achieved)
