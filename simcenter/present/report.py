@@ -313,6 +313,8 @@ def html_report(r: SavedResults, target: float = 0.8, progress: Callable[[int], 
 
     s = r.scenario
     name = s.name or "scenario"
+    # a sweep is known by its results directory (the base scenario is one of many points)
+    title = f"{r.path.resolve().name}, a sweep of {name}" if r.kind == "sweep" else name
     shown, unused, empty = _shown(r)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     low, high = replications(r)
@@ -335,7 +337,7 @@ def html_report(r: SavedResults, target: float = 0.8, progress: Callable[[int], 
         toc.append(f'<li><a href="#{ident}">{title}</a>{sub}</li>')
     version = r.about.get("simcenter")
     body = [
-        f"<header><h1>simcenter report: {_e(name)}</h1>",
+        f"<header><h1>simcenter report: {_e(title)}</h1>",
         f"<p>{_e(s.description)}</p>" if s.description else "",
         f"<p>{what} Service level: the share of offered contacts answered within {format_value(s.service_level.target_s)} s; "
         f"the figures draw a target of {format_percent(target, 0 if round(target * 100, 6).is_integer() else 1)}.</p>",
@@ -362,4 +364,4 @@ def html_report(r: SavedResults, target: float = 0.8, progress: Callable[[int], 
              "<dt>Numbers</dt><dd>By the rules of the <code>simcenter run</code> table (thousands separated by commas, "
              "the same decimals, never scientific notation), except that shares are shown as percentages; a 95% interval is a Student-t confidence interval over replications.</dd>",
              "</dl></section>"]
-    return page(f"simcenter report: {name}", "\n".join(x for x in body if x), f"simcenter {__version__}")
+    return page(f"simcenter report: {title}", "\n".join(x for x in body if x), f"simcenter {__version__}")
