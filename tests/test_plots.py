@@ -44,9 +44,9 @@ FOUR = {
     "base": str(ROOT / "scenarios/noncompliance.toml"),
     "replications": 2,
     "metrics": ["service_level", "cost", "repeat_rate"],
-    "set": {"simulation.days": 1, "simulation.warmup_days": 0},
+    "set": {"simulation.days": 1, "simulation.warmup_days": 0, "arrivals.calls_per_day": 800.0},
     "axes": {
-        "agents.scale": [1.2, 1.5],
+        "agents.scale": [0.4, 0.6],
         "contact_types.order_status.noncompliance": [0.0, 0.3],
         "recovery.empowerment": [0.0, 0.2, 1.0],
         "recovery.training": [0.0, 1.0],
@@ -327,9 +327,9 @@ def test_at_chooses_the_slice(swept, four, tmp_path, capsys):
     y = _lines(fig.axes[0])[1].get_data()[1]
     rows = _rows(swept, "service_level", **{"contact_types.general.noncompliance": 0.3, "recovery.empowerment": 1.0})
     assert np.allclose(y, rows.sort_values("agents.staffing")["mean"])
-    fig = figure(four, "heatmap", at={"recovery.empowerment": 1.0, "agents.scale": 1.5}, x="contact_types.order_status.noncompliance",
+    fig = figure(four, "heatmap", at={"recovery.empowerment": 1.0, "agents.scale": 0.6}, x="contact_types.order_status.noncompliance",
                  y="recovery.training")
-    assert " ".join(_title_lines(fig)[1:]) == ("at staffing scale = 1.5 × the plan (of 1.2, 1.5); recovery empowerment = 1 (of 0, 0.2, 1)")
+    assert " ".join(_title_lines(fig)[1:]) == ("at staffing scale = 0.6 × the plan (of 0.4, 0.6); recovery empowerment = 1 (of 0, 0.2, 1)")
     out = tmp_path / "p.png"
     assert main(["plot", str(swept.path), "--kind", "heatmap", "-o", str(out), "--at", "recovery.empowerment=1"]) == 0
     assert capsys.readouterr().err.startswith(f"wrote {out} (heatmap, ")  # plot's last line, on stderr
