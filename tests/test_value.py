@@ -301,7 +301,7 @@ def test_the_cost_frontier_draws_the_cost_net_of_customer_value(tradeoff):
     labels = [line.get_label() for line in right.get_lines() if not line.get_label().startswith("_")]
     assert "1: net of customer value" in labels and "0: cost" in labels
     assert "net of customer value" in right.get_title()
-    assert "cost_net" in html_report(saved)
+    assert 'title="cost_net: ' in html_report(saved)  # its column in the report's table of points
 
 
 def _saved_eroding_run(tmp_path, days: int, warmup: int, base: float):
@@ -341,7 +341,7 @@ def test_a_short_run_with_demand_feedback_reports_per_day(tmp_path):
     saved = _saved_eroding_run(tmp_path, days=3, warmup=1, base=5000.0)
     top, bottom = figure(saved, "demand").axes
     assert top.get_ylabel() == "first contacts per day" and len(top.get_lines()[0].get_ydata()) == 3
-    assert 'alt="demand"' in html_report(saved)
+    assert 'data-kind="demand"' in html_report(saved)
 
 
 def test_customers_who_calm_down_leave_the_watch_list_and_tell_no_one():

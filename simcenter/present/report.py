@@ -208,7 +208,7 @@ def _sweep_summary(r: SavedResults, shown: list) -> str:
     varied = counts is not None and low != high
     if varied:
         columns.append(Column("Replications", "replications this point got (a precision target adds them where needed)"))
-    columns += [Column(_metric_head(m), f"{metric_words(m)} ({_unit(m)}): {METRICS[m][0]}") for m in shown]
+    columns += [Column(_metric_head(m), f"{m}: {METRICS[m][0]} ({_unit(m)})") for m in shown]  # the saved tables' name
     sm = r.summary
     values = {(int(i), m): (a, b, c) for i, m, a, b, c in zip(sm.run_id, sm.metric, sm["mean"], sm.ci_low, sm.ci_high)}
     swept = {p: points[p].tolist() for p in r.parameters}
