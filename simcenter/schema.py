@@ -24,6 +24,7 @@ import math
 import re
 import sys
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -226,17 +227,23 @@ class Choice(Kind):
 
 
 class Text(Kind):
-    """A non-empty string of at most ``max_len`` characters."""
+    """A non-empty string of at most ``max_len`` characters, without control characters
+    (a name printed to a terminal must not move its cursor, change its colours or forge a
+    line); a text longer than 200 characters (a description) may hold line breaks and tabs."""
 
     def __init__(self, max_len: int = 200):
         self.max_len = max_len
 
     def describe(self) -> str:
-        return f"a non-empty string of at most {self.max_len} characters"
+        breaks = ", line breaks allowed" if self.max_len > 200 else ""
+        return f"a non-empty string of at most {self.max_len} characters, without control characters{breaks}"
 
     def convert(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > self.max_len:
             raise _fail(path, value, self.describe())
+        allowed = "\n\t" if self.max_len > 200 else ""
+        if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
+            raise _fail(path, value[:80], self.describe())
         return value
 
     def json(self) -> dict:

@@ -521,3 +521,19 @@ def test_a_target_no_swept_staffing_meets_is_drawn_and_reported(swept):
     for kind in ("required-agents", "cost-frontier"):
         figure(swept, kind, target=0.9999)
     assert "<html" in html_report(swept, target=0.9999)
+
+
+def test_a_metric_without_a_value_or_for_another_kind_is_refused(swept, spiral_run):
+    """A metric with no value at any point would draw empty axes; --metric on a kind that
+    draws its own metrics would be silently ignored. Both are refused in one line."""
+    empty = swept.summary.assign(mean=lambda d: d["mean"].where(d.metric != "repeat_rate"))
+    with pytest.raises(SimcenterError, match="repeat_rate: it has no value at any point"):
+        figure(dataclasses.replace(swept, summary=empty), "heatmap", metric="repeat_rate")
+    with pytest.raises(SimcenterError, match="--metric does not apply to --kind intraday"):
+        figure(spiral_run, "intraday", metric="asa_s")
+
+
+def test_swept_values_are_never_written_in_scientific_notation():
+    from simcenter.present.words import value_words
+
+    assert [value_words(v) for v in (1e6, 1e-5, 0.15, 13)] == ["1,000,000", "0.00001", "0.15", "13"]

@@ -153,3 +153,12 @@ def test_the_library_is_documented():
     for path in EXAMPLES:
         assert path.read_text(encoding="utf-8").startswith("# "), f"{path.name} has no comment at its top"
         assert f"| `scenarios/{path.name}` |" in readme, f"{path.name} is missing from the README's scenario table"
+
+
+@pytest.mark.parametrize("text", ["x\x1b[31mred", "two\nlines", "bell\x07", "nul\x00"])
+def test_names_with_control_characters_are_refused(text):
+    """A name is printed to terminals: it must not restyle them or forge a line."""
+    base = Scenario.from_file(Path(__file__).parent.parent / "scenarios/erlang_a.toml")
+    with pytest.raises(ScenarioError, match="without control characters"):
+        base.replace({"name": text})
+    assert base.replace({"description": "two\nlines\tand a tab"}).description == "two\nlines\tand a tab"

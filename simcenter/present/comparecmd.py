@@ -102,7 +102,9 @@ def _value_text(value) -> str:
     elif isinstance(value, dict):
         text = "{" + ", ".join(f"{k} = {_value_text(v)}" for k, v in value.items()) + "}"
     elif isinstance(value, float):
-        text = f"{value:g}" if abs(value) < 1e15 else repr(value)
+        import numpy as np
+
+        text = np.format_float_positional(value, precision=6, unique=True, fractional=False, trim="-")  # 1000000, 0.00001
     else:
         text = str(value)
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"

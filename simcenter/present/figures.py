@@ -91,6 +91,9 @@ _SEARCHING = ("required-agents", "cost-frontier")
 
 def _resolve(r: SavedResults, kind: str, metric: str, x, y, target: float, at) -> View:
     k = PLOT_KINDS[kind]
+    if metric != "service_level" and "--metric" not in k.takes:  # the kind draws its own metrics
+        raise SimcenterError(f"--metric does not apply to --kind {kind} (it draws its own metrics; --metric is for "
+                             f"{', '.join(n for n, pk in PLOT_KINDS.items() if '--metric' in pk.takes)})")
     for name, value in (("--x", x), ("--y", y)):
         if value is None:
             continue
@@ -284,9 +287,9 @@ class PlotKind:
 #: ``simcenter report`` both read this registry: a new kind is one entry and its function.
 PLOT_KINDS: dict[str, PlotKind] = {
     "staffing-curve": PlotKind(lambda r: _is_sweep(r) and bool(staffing_param(r)), _draw_staffing_curve,
-                               "{metric} against {x}", _caption_staffing_curve, _curve_axes, ("--x", "--y")),
+                               "{metric} against {x}", _caption_staffing_curve, _curve_axes, ("--x", "--y", "--metric")),
     "heatmap": PlotKind(lambda r: _is_sweep(r) and len(r.parameters) >= 2, _draw_heatmap,
-                        "{metric} over {x} and {y}", _caption_heatmap, _heatmap_axes, ("--x", "--y")),
+                        "{metric} over {x} and {y}", _caption_heatmap, _heatmap_axes, ("--x", "--y", "--metric")),
     "required-agents": PlotKind(_can_require, _draw_required_agents,
                                 "Agents needed for the target against {x}", _caption_required_agents, _required_axes),
     "cost-frontier": PlotKind(lambda r: _can_require(r) and bool(policies(r)) and "cost" in set(r.summary.metric), _draw_cost_frontier,
@@ -325,6 +328,8 @@ def _drawable(r: SavedResults, kind: str) -> bool:
         _resolve(r, kind, "service_level", None, None, 0.8, None)
     except SimcenterError:
         return False
+    if "--metric" in PLOT_KINDS[kind].takes:  # the default metric must have a value somewhere
+        return bool(r.summary.loc[r.summary.metric == "service_level", "mean"].notna().any())
     return True
 
 

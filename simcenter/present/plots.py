@@ -103,6 +103,9 @@ def _series(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
     rows = summary[summary.metric == metric]
     if rows.empty:
         raise SimcenterError(f"--metric {metric!r}: the results hold no such metric; they keep {', '.join(sorted(summary.metric.unique()))}")
+    if rows["mean"].isna().all():
+        raise SimcenterError(f"--metric {metric}: it has no value at any point of these results (nothing to divide by in every "
+                             "replication: the mechanism it measures did not happen); choose another metric")
     return rows
 
 

@@ -140,7 +140,9 @@ def value_words(value) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, (int, float)):
-        return f"{value:g}"
+        from .numbers import format_value
+
+        return format_value(value, significant=6)  # never scientific notation: 1,000,000 and 0.00001
     return _plain(value)
 
 
