@@ -41,7 +41,9 @@ EVERYTHING = {
 def _rounding(unit: str) -> float:
     """Half the last digit ``compare`` prints for ``unit``: how far a printed number may lie
     from the exact one."""
-    return 0.5e-4 if unit in ("fraction", "level 0-1", "ratio") else 0.05 if unit == "contacts" else 0.005
+    from simcenter.output.display import COUNT_UNITS, FINE_UNITS
+
+    return 0.5e-4 if unit in FINE_UNITS else 0.05 if unit in COUNT_UNITS else 0.005
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,7 +140,9 @@ def fit(data, *, columns=None, timezone: str | None = None, time_format: str | N
     options = {"interval_minutes": interval_minutes, "redial_window_min": redial_window_min,
                "repeat_window_days": repeat_window_days, "target_s": target_s}
     label = Path(data).name if isinstance(data, (str, Path)) else "a DataFrame"
-    name = name or (Path(data).stem if isinstance(data, (str, Path)) else "fitted")
+    # a file's name may hold anything a file system allows; a scenario's name holds no control characters
+    name = name or ("".join(" " if unicodedata.category(c) == "Cc" else c for c in Path(data).stem).strip() or "fitted"
+                    if isinstance(data, (str, Path)) else "fitted")
     if not isinstance(name, str) or not name.strip():
         raise SimcenterError(f"name: the fitted scenario's name is text, got {name!r}")
     name = name[:200]
