@@ -14,7 +14,7 @@
     simcenter plot RESULTS_DIR --kind KIND -o FILE.png|svg [--metric M] [--x P] [--y P] [--target 0.8/20]
     simcenter report RESULTS_DIR -o report.html [--target 0.8/20]
     simcenter bench [plain|noncompliance|spiral|sweep ...] [--repeats N]
-    simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--flat] [--json] [--out FILE]
+    simcenter staff FILE --target 0.8/20 [--max-abandon 0.05] [--replications N] [--max-replications N] [--flat] [--json] [--out FILE] [--quiet]
 
 Exit codes: 0 success; 2 bad input (the message names the field, the value and what is
 allowed; no traceback), including an output that would replace something the user owns;
@@ -575,13 +575,16 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_args(st)
     st.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
     st.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this")
-    st.add_argument("--replications", type=int, help="replications per simulation (default: simulation.replications)")
+    st.add_argument("--replications", type=int, help="replications per simulated plan (default: simulation.replications)")
+    st.add_argument("--max-replications", type=int, metavar="N", help="double the replications while the simulation cannot check the "
+                    "typical interval's level to one agent, or its plan has not settled, up to N (default: --replications, none added)")
     st.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
     st.add_argument("--flat", action="store_true", help="also find the fewest agents for a flat plan, by bisection in simulation")
     st.add_argument("--queue-target", action="append", metavar="QUEUE=LEVEL/SECONDS",
                     help="with [[agent_groups]]: this queue's own target level (repeatable; the seconds must equal --target's)")
     st.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV (with [[agent_groups]]: agents per group)")
+    st.add_argument("--quiet", action="store_true", help="no progress on stderr; the last line still says what was written where")
     st.set_defaults(func=cmd_staff)
 
     from .figures import KINDS
