@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Estimate", "estimate", "moderate", "below", "above", "holm", "critical_value"]
+__all__ = ["Estimate", "estimate", "moderate", "below", "above", "holm", "benjamini_hochberg", "critical_value"]
 
 _HITS = {"service_level": "answered_in_target", "abandon_rate": "abandoned"}
 
@@ -169,10 +169,34 @@ def holm(pvalues, alpha: float) -> np.ndarray:
     return rejected.reshape(p.shape)
 
 
+def benjamini_hochberg(pvalues, alpha: float) -> np.ndarray:
+    """Which hypotheses the Benjamini-Hochberg procedure rejects at false discovery rate
+    ``alpha`` (an array of booleans shaped as ``pvalues``; a NaN p-value counts as 1): with
+    the p-values sorted, the largest ``k`` whose p-value is at most ``k alpha / m``, and
+    every hypothesis with a p-value as small.
+
+    >>> benjamini_hochberg([0.01, 0.02, 0.03, 0.5], 0.05).tolist()
+    [True, True, True, False]
+    >>> holm([0.01, 0.02, 0.03, 0.5], 0.05).tolist()
+    [True, False, False, False]
+    >>> benjamini_hochberg([0.2, 0.3, 0.9], 0.05).tolist()
+    [False, False, False]
+    """
+    p = np.nan_to_num(np.asarray(pvalues, dtype=float), nan=1.0)
+    flat = p.ravel()
+    m = flat.size
+    order = np.argsort(flat, kind="stable")
+    passes = np.nonzero(flat[order] <= alpha * np.arange(1, m + 1) / max(m, 1))[0]
+    rejected = np.zeros(flat.shape, dtype=bool)
+    if passes.size:
+        rejected[order[: passes[-1] + 1]] = True
+    return rejected.reshape(p.shape)
+
+
 def critical_value(df, hypotheses: int, alpha: float) -> np.ndarray:
-    """The t value a one-sided test must pass to be rejected at Holm's first step, where
-    it is strictest (``alpha / hypotheses``): the departure, in standard errors, that the
-    procedure sees about half the time."""
+    """The t value a one-sided test must pass at the strictest step of Holm's or Benjamini
+    and Hochberg's procedure (``alpha / hypotheses``): the departure, in standard errors,
+    that the procedure sees about half the time when it is the only one."""
     from scipy import stats
 
     return stats.t.ppf(1.0 - alpha / max(1, hypotheses), np.maximum(np.asarray(df), 1))

@@ -117,6 +117,8 @@ def interval_starts(scenario: Scenario) -> list[str]:
 
 
 def _plan_table(scenario: Scenario, plan, runs: list[dict]) -> pd.DataFrame:
+    """Per open interval: the plan's agents, the offered load measured (Erlangs), the
+    service level with its 95% interval and the abandonment, over ``runs``."""
     sl = np.array([metric("service_level", r) for r in runs])
     ab = np.array([metric("abandon_rate", r) for r in runs])
     sl_mean, sl_low, sl_high = confidence_interval(sl)

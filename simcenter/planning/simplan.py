@@ -22,10 +22,15 @@ is wrong:
    ``max_abandon`` its abandonment significantly above the cap) and *one agent fewer
    misses it* (a spare agent is shown when, with one fewer, the service level lies
    significantly above the target and the abandonment significantly below the cap).
-   Holm's procedure over all the hypotheses tested keeps the chance of any false departure
-   in the whole plan at ``alpha`` (5%). One fewer in *every* interval is a harder test than
-   one fewer in this interval alone (the neighbours pass on more queue), so a spare agent
-   it shows is spare.
+   Together they test one hypothesis per interval, *the analytic level is right here*,
+   whose p-value is the smaller of the two doubled. The Benjamini-Hochberg procedure over
+   the intervals tested keeps the expected share of false departures among the
+   departures at ``alpha`` (5%); where the analytic plan is right in every interval, that
+   is the chance of any departure at all. (Holm's procedure would hold that chance at 5%
+   whatever the other intervals show, and so misses more of the intervals where a
+   scenario's dynamics make the formula wrong by a little in many places at once.) One
+   fewer in *every* interval is a harder test than one fewer in this interval alone (the
+   neighbours pass on more queue), so a spare agent it shows is spare.
 3. The intervals shown wrong leave the analytic plan for good and are staffed by the
    iterative staffing algorithm (ISA) of Feldman, Mandelbaum, Massey and Whitt (2008),
    *Staffing of time-varying queues to achieve time-stable performance*, Management
@@ -52,14 +57,15 @@ mean): see :mod:`simcenter.planning.evidence`.
 
 **How far the check sees.** Keeping the analytic level is not proof that it is right: the
 test sees a departure only when it exceeds about ``c`` standard errors, ``c`` the t value of
-Holm's first step (about 3.3 for 48 intervals). Each interval's *resolution* is that
+the procedure's strictest step, ``alpha`` over twice the intervals (about 3.3 for 48
+intervals). Each interval's *resolution* is that
 smallest visible departure divided by what one agent changes there (the measured service
 level with the plan minus that with one fewer), in agents. Where it exceeds one agent, the
 replications cannot tell the analytic level from its neighbour. Each interval's value is
 itself noisy (its standard error and its last agent's gain come from the same few
 replications), so the plan is judged by the median over the intervals tested
-(:attr:`IterativeResult.typical_resolution`); with ``max_replications`` the search doubles
-the replications while that is coarser than one agent.
+(:attr:`IterativeResult.typical_resolution`). :func:`simcenter.planning.staffing.staff`
+can double the replications while that is coarser than one agent.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ import numpy as np
 
 from . import analytic
 from .erlangplans import Target, _staff, adjusted_plan
-from .evidence import above, below, critical_value, estimate, holm
+from .evidence import above, below, benjamini_hochberg, critical_value, estimate
 from .plansim import PlanRuns, offered_load
 from ..model.expectations import patience_mean_s
 from ..output.analysis import confidence_interval
@@ -123,7 +129,7 @@ class IterativeResult:
     def replications_for_one_agent(self) -> int | None:
         """About the replications per plan that would bring the typical resolution to one
         agent: the standard error falls as one over the root of the replications (the t
-        value of Holm's first step also falls a little where the degrees of freedom are
+        value of the strictest step also falls a little where the degrees of freedom are
         few, so this errs high). None when it is there already or cannot be said."""
         x = self.typical_resolution
         if x is None or x <= 1.0 or not math.isfinite(x):
@@ -138,25 +144,16 @@ def iterative_plan(
     seed: int | None = None,
     max_iterations: int = 20,
     alpha: float = 0.05,
-    max_replications: int | None = None,
     runs: PlanRuns | None = None,
 ) -> IterativeResult:
-    """(c) The simulated plan (see the module's description): ``replications`` per plan,
-    doubled while the typical interval is unresolved or the search has not settled, up to
-    ``max_replications`` (default: ``replications``, none added); ``alpha`` is the
-    chance of any false departure from the analytic plan; ``runs`` shares simulated
-    replications with the caller."""
+    """(c) The simulated plan (see the module's description), on ``replications`` per
+    plan; ``alpha`` is the chance of any false departure from the analytic plan; ``runs``
+    shares simulated replications with the caller."""
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
     seed = scenario.simulation.seed if seed is None else seed
     runs = PlanRuns(scenario, seed) if runs is None else runs
-    maximum = max(replications, max_replications or replications)
-    reps = replications
-    while True:
-        result = _search(scenario, target, reps, runs, max_iterations, alpha)
-        if (result.converged and result.resolved) or reps >= maximum:
-            return result
-        reps = min(maximum, 2 * reps)
+    return _search(scenario, target, replications, runs, max_iterations, alpha)
 
 
 def _search(scenario: Scenario, target: Target, reps: int, runs: PlanRuns, max_iterations: int, alpha: float) -> IterativeResult:
@@ -202,8 +199,8 @@ def _search(scenario: Scenario, target: Target, reps: int, runs: PlanRuns, max_i
 
 def _check(measured: list[dict], fewer: list[dict], kept: list[int], target: Target, alpha: float, m: int):
     """The intervals in ``kept`` the simulation shows wrong (index -> MISSES or SPARE), by
-    Holm's procedure over both hypotheses of each, and every interval's resolution in
-    agents (NaN for the intervals not tested)."""
+    the Benjamini-Hochberg procedure over the intervals, and the resolution in agents of
+    each interval kept (NaN for the others)."""
     sl, sl_fewer = estimate(measured, "service_level"), estimate(fewer, "service_level")
     p_miss, p_spare = below(sl, target.level), above(sl_fewer, target.level)
     hypotheses = 2 * len(kept)
@@ -221,11 +218,13 @@ def _check(measured: list[dict], fewer: list[dict], kept: list[int], target: Tar
     resolution = [math.nan] * m
     if not kept:
         return {}, resolution
-    rejected = holm(np.column_stack([p_miss[kept], p_spare[kept]]), alpha)
+    # one hypothesis per interval, "the analytic level is right here": its p-value the
+    # smaller of the two, doubled (Bonferroni within the interval)
+    p = np.minimum(1.0, 2.0 * np.minimum(p_miss, p_spare))
     newly = {}
-    for k, (miss, spare) in zip(kept, rejected):
-        if miss != spare:  # both at once would contradict itself: leave such an interval be
-            newly[k] = MISSES if miss else SPARE
+    for k, departs in zip(kept, benjamini_hochberg(p[kept], alpha)):
+        if departs:
+            newly[k] = MISSES if p_miss[k] <= p_spare[k] else SPARE
         else:
             resolution[k] = float(agents[k]) if sl.df[k] >= 1 else math.inf
     return newly, resolution

@@ -37,7 +37,7 @@ import pandas as pd
 from ..errors import SimcenterError
 from ..model.center import run_replication
 from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
-from ..output.analysis import confidence_interval, doubled, replicate_until
+from ..output.analysis import confidence_interval, doubled, metric_interval, replicate_until
 from ..output.metrics import metric
 from ..outputs import FileKind
 from .evidence import above, below, estimate, holm
@@ -58,11 +58,13 @@ __all__ = [
 ]
 
 PLANS = ("erlang", "adjusted", "simulated")
+#: Per plan, the staffing table's columns (prefix + plan name) and where they come from.
+_COLUMNS = {"": "agents", "sl_": "service_level", "sl_low_": "sl_ci_low", "sl_high_": "sl_ci_high", "abandon_": "abandon_rate"}
 
 #: The per-interval table of :func:`staff` (``simcenter staff --out FILE.csv``).
 STAFF_TABLE_FILE = FileKind("staffing table", (".csv",), (
     "interval", "calls_per_hour", "offered_load",
-    *(f"{col}{name}" for name in PLANS for col in ("", "sl_", "sl_low_", "sl_high_", "abandon_")),
+    *(f"{prefix}{name}" for name in PLANS for prefix in _COLUMNS),
     "departure"))
 
 
@@ -183,46 +185,55 @@ def staff(
     there: ``misses``, ``spare`` or ``none``) and a dict with the summary per method:
     agent hours per open day (averaged over the reported open days, each with its own
     hours), service level and abandonment over the day with their 95% intervals, and for
-    the simulated plan how its search went (:func:`trust`). ``alpha``, ``max_iterations``
-    and ``max_replications`` are :func:`iterative_plan`'s; ``progress`` is told of each
-    replication simulated (see :class:`PlanRuns`).
+    the simulated plan how its search went (:func:`trust`). ``alpha`` and
+    ``max_iterations`` are :func:`iterative_plan`'s. With ``max_replications``, the
+    replications are doubled, up to it, while the search has not settled, its check of the
+    intervals it kept is coarser than one agent in the typical interval, or its plan misses
+    the target significantly on the replications it did not use (which then join the
+    search's). ``progress`` is told of each replication simulated (see :class:`PlanRuns`).
     """
     seed = scenario.simulation.seed if seed is None else seed
     runs = PlanRuns(scenario, seed, progress)
     plans = {"erlang": erlang_plan(scenario, target), "adjusted": adjusted_plan(scenario, target)}
     # at least: the adjusted plan and one fewer, then the formula's plans judged
     runs.foresee((2 + len({tuple(p) for p in plans.values()})) * replications)
-    isa = iterative_plan(scenario, target, replications, seed, max_iterations, alpha, max_replications, runs)
+    reps, most = replications, max(replications, max_replications or replications)
+    while True:
+        isa = iterative_plan(scenario, target, reps, seed, max_iterations, alpha, runs)
+        missed = _missed(runs.runs(isa.plan, reps, first=reps), isa.plan, target, alpha)
+        if (isa.converged and isa.resolved and not missed) or reps >= most:
+            break
+        reps = min(most, 2 * reps)  # the replications just judged on join the search's
     plans["simulated"] = isa.plan
-    reps = isa.replications
-    runs.expect(len({tuple(p) for p in plans.values()}) * reps)
+    runs.expect(len({tuple(p) for p in plans.values()} - {tuple(isa.plan)}) * reps)
     table = pd.DataFrame({"interval": interval_starts(scenario), "calls_per_hour": first_contact_rates(scenario)})
     summary = {}
-    hours = scenario.interval_s / 3600.0
-    open_on = [len(on) for on in _open_days_by_interval(scenario)]
-    n_days = len(_reported_open_days(scenario))
     for name, plan in plans.items():
         judged = runs.runs(plan, reps, first=reps)  # replications the search did not see
         evaluated = _plan_table(scenario, plan, judged)
-        ab = confidence_interval(np.array([metric("abandon_rate", r) for r in judged]))
-        table[name] = evaluated["agents"]
-        table[f"sl_{name}"] = evaluated["service_level"]
-        table[f"sl_low_{name}"] = evaluated["sl_ci_low"]
-        table[f"sl_high_{name}"] = evaluated["sl_ci_high"]
-        table[f"abandon_{name}"] = ab[0]
-        day = [{k: r[k].sum() for k in ("offered", "answered_in_target", "abandoned")} for r in judged]
-        sl = confidence_interval(np.array([metric("service_level", r) for r in day]))
-        ab_day = confidence_interval(np.array([metric("abandon_rate", r) for r in day]))
-        per_day = sum(plan) * hours if min(open_on, default=0) == n_days else sum(n * k for n, k in zip(plan, open_on)) * hours / n_days
-        summary[name] = {"agent_hours_per_day": float(per_day),
-                         "service_level": float(sl[0]), "ci_low": float(max(0.0, sl[1])), "ci_high": float(min(1.0, sl[2])),
-                         "abandon_rate": float(ab_day[0]), "abandon_ci_low": float(max(0.0, ab_day[1])),
-                         "abandon_ci_high": float(min(1.0, ab_day[2]))}
+        for prefix, column in _COLUMNS.items():
+            table[f"{prefix}{name}"] = evaluated[column]
+        summary[name] = _day(scenario, plan, judged)
     table["offered_load"] = evaluated["offered_load"]
     table["departure"] = [isa.departures.get(k, "none") for k in range(len(table))]
     table = table[list(STAFF_TABLE_FILE.csv_header)]
-    summary["simulated"].update(trust(isa, table["interval"].tolist(), _missed(judged, isa.plan, target, alpha)))
+    summary["simulated"].update(trust(isa, table["interval"].tolist(), missed))
     return table, summary
+
+
+def _day(scenario: Scenario, plan, judged: list[dict]) -> dict:
+    """A plan over the day: agent hours per open day (averaged over the reported open days,
+    each with its own hours), and the service level and abandonment of the day's contacts
+    with their 95% intervals over the replications ``judged``."""
+    hours = scenario.interval_s / 3600.0
+    open_on = [len(on) for on in _open_days_by_interval(scenario)]
+    n_days = len(_reported_open_days(scenario))
+    day = [{k: r[k].sum() for k in ("offered", "answered_in_target", "abandoned")} for r in judged]
+    sl = metric_interval("service_level", np.array([metric("service_level", r) for r in day]))
+    ab = metric_interval("abandon_rate", np.array([metric("abandon_rate", r) for r in day]))
+    return {"agent_hours_per_day": float(sum(n * k for n, k in zip(plan, open_on)) * hours / n_days),
+            "service_level": float(sl[0]), "ci_low": float(sl[1]), "ci_high": float(sl[2]),
+            "abandon_rate": float(ab[0]), "abandon_ci_low": float(ab[1]), "abandon_ci_high": float(ab[2])}
 
 
 def _missed(judged: list[dict], plan, target: Target, alpha: float) -> list[int]:
@@ -252,7 +263,8 @@ def trust(isa: IterativeResult, intervals: list[str], missed: list[int] = ()) ->
         "iterations": len(isa.iterations) - 1, "settled": isa.converged, "replications": isa.replications, "alpha": isa.alpha,
         "misses": [intervals[k] for k, why in sorted(isa.departures.items()) if why == MISSES],
         "spare": [intervals[k] for k, why in sorted(isa.departures.items()) if why == SPARE],
-        "kept": isa.tested, "resolution": typical, "worst_resolution": max(finite, default=None),
+        "kept": isa.tested, "resolution": typical if typical is not None and math.isfinite(typical) else None,
+        "worst_resolution": max(finite, default=None),
         "replications_for_one_agent": isa.replications_for_one_agent,
         "missed": [intervals[k] for k in missed],
         "warnings": [],
@@ -272,6 +284,6 @@ def trust(isa: IterativeResult, intervals: list[str], missed: list[int] = ()) ->
         shown = ", ".join(doc["missed"][:6]) + (" ..." if len(missed) > 6 else "")
         doc["warnings"].append(
             f"on replications its search did not use, the simulated plan misses the target significantly in {len(missed)} "
-            f"interval{'s' if len(missed) > 1 else ''} ({shown}): the search measured {'them' if len(missed) > 1 else 'it'} on too few "
-            "replications; give more")
+            f"interval{'s' if len(missed) > 1 else ''} ({shown}): the replications it used were too few to see "
+            f"{'them' if len(missed) > 1 else 'it'}; give more")
     return doc

@@ -576,8 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
     st.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this")
     st.add_argument("--replications", type=int, help="replications per simulated plan (default: simulation.replications)")
-    st.add_argument("--max-replications", type=int, metavar="N", help="double the replications while the simulation cannot check the "
-                    "typical interval's level to one agent, or its plan has not settled, up to N (default: --replications, none added)")
+    st.add_argument("--max-replications", type=int, metavar="N", help="double the replications, up to N, while the simulated plan has "
+                    "not settled, its check of the typical interval is coarser than one agent, or it misses the target on fresh "
+                    "replications (default: --replications, none added)")
     st.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
     st.add_argument("--flat", action="store_true", help="also find the fewest agents for a flat plan, by bisection in simulation")
     st.add_argument("--queue-target", action="append", metavar="QUEUE=LEVEL/SECONDS",

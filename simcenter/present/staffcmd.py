@@ -64,13 +64,14 @@ def _one_queue(args) -> int:
     if args.flat:
         with Progress(0, "staff --flat: simulated replications", "replication", quiet=args.quiet) as bar:
             flat = flat_staffing(scenario, target, replications=reps, seed=args.seed, progress=bar)
-    sim = summary["simulated"]
-    for text in sim["warnings"]:
-        print(f"simcenter: warning: {text}", file=sys.stderr)
     if args.json:
         print(json.dumps(_json(scenario, target, table, summary, flat), indent=2))
     else:
         _print_plan(scenario, target, table, summary, flat)
+    sys.stdout.flush()
+    sim = summary["simulated"]
+    for text in sim["warnings"]:
+        print(f"simcenter: warning: {text}", file=sys.stderr)
     if args.out:
         from .._io import atomic_write_text
 
@@ -86,7 +87,9 @@ def _one_queue(args) -> int:
 UNITS = {"calls_per_hour": "first contacts per hour", "offered_load": "Erlangs (busy agents plus the work of those who abandoned)",
          "erlang": "agents", "adjusted": "agents", "simulated": "agents",
          "sl_*": "fraction of offered contacts answered within the target time",
-         "abandon_*": "fraction of offered contacts that abandoned"}
+         "abandon_*": "fraction of offered contacts that abandoned",
+         "departure": "why the simulated plan leaves the adjusted one: misses (the adjusted level misses the target), "
+                      "spare (one agent fewer still meets it) or none"}
 
 
 def _json(scenario, target, table, summary, flat) -> dict:
@@ -119,7 +122,10 @@ def _print_plan(scenario, target, table, summary, flat) -> None:
         for name in PLANS:
             row += [str(r[name]), f"{r[f'sl_{name}']:.3f}"] + ([f"{r[f'abandon_{name}']:.3f}"] if caps else [])
         rows.append(row + [_WHY[r["departure"]]])
-    _print_table(rows, headers + ["simulation found"])
+    if (table["departure"] == "none").all():
+        _print_table([row[:-1] for row in rows], headers)
+    else:
+        _print_table(rows, headers + ["simulation found"])
     print(f"load: offered load measured with the simulated plan; sl: fraction answered within {target.answer_s:g} s"
           + ("; abandon: fraction abandoning" if caps else "")
           + f"; each plan simulated on {sim['replications']} replications the search did not use")
@@ -132,10 +138,14 @@ def _print_plan(scenario, target, table, summary, flat) -> None:
             row += [f"{s['abandon_rate']:.3f}", f"[{s['abandon_ci_low']:.3f}, {s['abandon_ci_high']:.3f}]"]
         rows.append(row)
     _print_table(rows, ["plan", "agent h/day", "service level", "95% interval"] + (["abandonment", "95% interval"] if caps else []))
-    kept, moved_up, moved_down = len(table) - len(sim["misses"]) - len(sim["spare"]), len(sim["misses"]), len(sim["spare"])
-    print(f"simulated plan: the adjusted level kept in {kept} of {len(table)} intervals, changed where the simulation shows "
-          f"it misses the target ({moved_up}) or has an agent to spare ({moved_down}), Holm {sim['alpha']:.0%} over the intervals; "
-          f"{sim['iterations']} iterations, {'settled' if sim['settled'] else 'NOT settled'}")
+    up, down, rule = len(sim["misses"]), len(sim["spare"]), f"false discovery rate {sim['alpha']:.0%} over the intervals"
+    if not up and not down:
+        print(f"simulated plan: the adjusted level in every interval (the simulation shows none where it misses the target or has "
+              f"an agent to spare; {rule})")
+    else:
+        print(f"simulated plan: the adjusted level kept in {len(table) - up - down} of {len(table)} intervals; more agents in {up} "
+              f"where the simulation shows it misses the target, fewer in {down} where it shows an agent to spare ({rule}); "
+              f"{sim['iterations']} iterations, {'settled' if sim['settled'] else 'NOT settled'}")
     if flat is not None:
         print(f"flat staffing (bisection in simulation): {flat.agents} agents, service level {flat.service_level:.3f} "
               f"[{flat.ci_low:.3f}, {flat.ci_high:.3f}] over {flat.replications} replications")
