@@ -103,7 +103,7 @@ def _json(scenario, target, table, summary, flat) -> dict:
     return doc
 
 
-_WHY = {"none": "", "misses": "adjusted misses target", "spare": "adjusted has one to spare"}
+_WHY = {"none": "", "misses": "adjusted misses target", "spare": "adjusted has agents to spare"}
 
 
 def _print_plan(scenario, target, table, summary, flat) -> None:
