@@ -1,52 +1,29 @@
 """Staffing search: the fewest agents per interval that meet a service-level target, three
-ways side by side.
+ways side by side, each simulated to show the service level it achieves.
 
-(a) **Erlang** (:func:`erlang_plan`): each open interval on its own, as if it were a
-    stationary queue: first contacts at the interval's rate, the nominal handling time
-    (talk + wrap-up, averaged over contact types), and Erlang A with the mean patience
-    (Erlang C when callers never abandon). What a planner's spreadsheet does. When contact
-    types have their own patience, Erlang A takes one patience for the mix: the one whose
-    abandonment rate is the share-weighted mean of the types' rates, ``1 / sum_i share_i /
-    mean_i`` (a type whose callers never hang up counts with rate 0; see
-    :mod:`simcenter.model.patience`). The line holds more patient callers than arrive, so
-    where the types' patiences differ much this overstates abandonment a little.
+(a) **Erlang** and (b) **adjusted Erlang**, by formula per interval, the second fed with the
+    load the scenario's failure demand implies and the redials it causes
+    (:mod:`simcenter.planning.erlangplans`: :func:`erlang_plan`, :func:`adjusted_plan`).
 
-(b) **Adjusted Erlang** (:func:`adjusted_plan`): the same formula fed with the load the
-    scenario's failure demand implies: :func:`simcenter.model.expectations.failure_demand`
-    follows a customer's chain of contacts (promises made, broken, noticed, answered by a
-    repeat contact, with the anger each carries, by the engine's own formulas in
-    :mod:`simcenter.model.formulas`). That gives contacts per first contact, their mean
-    handling and mean patience. Then a
-    fixed point couples the load and the staffing: abandoned callers redial with
-    ``redial_prob``, so the offered rate is ``λ_0 / (1 - redial_prob · P_ab(n))`` with
-    ``P_ab(n)`` Erlang A's at the staffing ``n`` it implies (with per-type patience, the mean
-    patience over the chain by the contacts' mean abandonment hazard, and the
-    ``redial_prob`` of those who abandon: the types' weighted by share times hazard);
-    starting from plan (a), the
-    staffing is recomputed until it no longer changes (it can only grow, so this ends).
-    Repeat contacts are assumed to follow the intraday shape of first contacts.
+(c) **Simulation** (:func:`iterative_plan`, :mod:`simcenter.planning.simplan`): plan (b),
+    kept in every interval where the simulation does not show, with significance
+    corrected over the intervals, that it misses the target or that one agent fewer still
+    meets it; where it does, the iterative staffing algorithm of Feldman, Mandelbaum,
+    Massey and Whitt (2008) re-staffs the interval on its load measured in simulation.
+    It sees what (a) and (b) cannot: the lag of the load behind the arrival rate,
+    callbacks, failure demand, anger and slower agents. For a flat plan,
+    :func:`flat_staffing` bisects on the number of agents; each level is simulated with
+    added replications until the 95% interval of its service level lies on one side of
+    the target (or a maximum is reached, then the mean decides).
 
-(c) **Simulation** (:func:`iterative_plan`): the iterative staffing algorithm (ISA) of
-    Feldman, Mandelbaum, Massey and Whitt (2008): simulate with a generous plan, measure
-    the offered load of each interval (the time-average number of busy agents, plus the
-    work of the callers who abandoned), staff each interval for that load with the
-    stationary Erlang A formula, simulate again with the new plan, and repeat until no
-    interval's staffing moves by more than one agent. Every iteration uses the same
-    seed (common random numbers). Because the load is *measured* in the time-varying
-    system, it carries the lag of the load behind the arrival rate, callbacks, failure
-    demand, anger and slower agents, which (a) and (b) cannot see.
-    For a flat plan, :func:`flat_staffing` bisects on the number of agents; each level is
-    simulated with added replications until the 95% interval of its service level lies
-    on one side of the target (or a maximum is reached, then the mean decides).
-
-:func:`staff` runs the three, then simulates each plan with common random numbers and
-reports the service level each achieves per interval. Plans cover the open intervals of the
-widest day (``calendar.open`` to ``calendar.close``) and apply to every open day, in place
-of ``agents.staffing`` and ``agents.staffing_by_weekday``: one plan for all open days, not
-one per weekday. Each interval's rate is averaged over the reported days on which that
-interval is open (weekday factors included; a Friday closing at 13:00 leaves the afternoon
-intervals to the other days, a holiday counts for none), and so are the measured loads and
-service levels; an interval no reported day opens gets no agents.
+:func:`staff` runs the three, then simulates each plan with common random numbers on
+replications the search did not use (numbered after them), so that the service level shown
+for the simulated plan is not flattered by the luck of the replications that chose it.
+Plans cover the open intervals of the widest day (``calendar.open`` to ``calendar.close``)
+and apply to every open day, in place of ``agents.staffing`` and ``agents.staffing_by_weekday``:
+one plan for all open days, not one per weekday. Each interval's rate is averaged over the
+reported days on which that interval is open (weekday factors included), and so are the
+measured loads and service levels; an interval no reported day opens gets no agents.
 """
 
 from __future__ import annotations
@@ -57,14 +34,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import analytic
-from ..model.center import run_replication
 from ..errors import SimcenterError
+from ..model.center import run_replication
+from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
+from ..output.analysis import confidence_interval, doubled, metric_interval, replicate_until
 from ..output.metrics import metric
 from ..outputs import FileKind
-from ..model.expectations import FailureDemand, failure_demand, patience_mean_s  # noqa: F401 (simcenter.staffing.failure_demand)
-from ..model.patience import classes as patience_classes, redial_prob as mix_redial_prob
-from ..output.analysis import confidence_interval, doubled, replicate_until
+from .evidence import above, below, estimate, holm
+from .erlangplans import Target, _open_days_by_interval, _reported_open_days, _staff, adjusted_plan, erlang_plan, first_contact_rates  # noqa: F401
+from .plansim import PlanRuns, _per_interval, _plan_table, _simulate_plan, _with_plan, evaluate_plan, interval_starts  # noqa: F401
+from .simplan import MISSES, SPARE, IterativeResult, effective_load, iterative_plan  # noqa: F401
 from ..scenario import Scenario
 
 __all__ = [
@@ -78,263 +57,15 @@ __all__ = [
     "staff",
 ]
 
-
-@dataclass(frozen=True)
-class Target:
-    """A service-level target: ``level`` of contacts answered within ``answer_s``
-    seconds, and optionally at most ``max_abandon`` of them abandoning."""
-
-    level: float
-    answer_s: float
-    max_abandon: float | None = None
-
-    def __post_init__(self):
-        if not 0.0 < self.level < 1.0:
-            raise SimcenterError(f"target level must be in (0, 1), got {self.level!r}")
-        if not 0.0 <= self.answer_s <= 86_400.0:
-            raise SimcenterError(f"target answer time must be in [0, 86400] s, got {self.answer_s!r}")
-        if self.max_abandon is not None and not 0.0 < self.max_abandon < 1.0:
-            raise SimcenterError(f"max_abandon must be in (0, 1), got {self.max_abandon!r}")
-
-    def __str__(self) -> str:
-        text = f"{self.level:g}/{self.answer_s:g}"
-        return text + (f", abandonment <= {self.max_abandon:g}" if self.max_abandon is not None else "")
-
+PLANS = ("erlang", "adjusted", "simulated")
+#: Per plan, the staffing table's columns (prefix + plan name) and where they come from.
+_COLUMNS = {"": "agents", "sl_": "service_level", "sl_low_": "sl_ci_low", "sl_high_": "sl_ci_high", "abandon_": "abandon_rate"}
 
 #: The per-interval table of :func:`staff` (``simcenter staff --out FILE.csv``).
-STAFF_TABLE_FILE = FileKind("staffing table", (".csv",), ("interval", "calls_per_hour", "erlang", "sl_erlang", "adjusted", "sl_adjusted",
-                                                         "simulated", "sl_simulated", "offered_load"))
-
-
-# -- inputs every method shares ------------------------------------------------------
-
-
-def _reported_open_days(scenario: Scenario) -> list[int]:
-    first = scenario.simulation.warmup_days
-    return [d for d in range(first, scenario.total_days) if scenario.is_open_day(d)]
-
-
-def _open_days_by_interval(scenario: Scenario) -> list[list[int]]:
-    """Per open interval of the widest day: the reported days on which it is open."""
-    days = _reported_open_days(scenario)
-    spans = {d: scenario.open_intervals_on(d) for d in days}
-    return [[d for d in days if j in spans[d]] for j in scenario.open_intervals]
-
-
-def first_contact_rates(scenario: Scenario) -> np.ndarray:
-    """First-contact arrival rate (contacts/hour) per open interval of the widest day,
-    averaged over the reported days on which the interval is open (weekday factors
-    included); 0 for an interval no reported day opens."""
-    days = _reported_open_days(scenario)
-    if not days:
-        raise SimcenterError("the scenario has no open day after the warm-up to staff")
-    factors = [float(np.mean([scenario.arrivals.day_of_week[scenario.weekday(d)] for d in on])) if on else 0.0
-               for on in _open_days_by_interval(scenario)]
-    return np.asarray(scenario.open_rates_per_hour(), dtype=float) * np.asarray(factors)
-
-
-def _staff(calls_per_hour: float, aht_s: float, patience_s: float | None, target: Target) -> int:
-    if calls_per_hour <= 0.0:
-        return 0
-    return analytic.staffing(calls_per_hour, aht_s, target.answer_s, target.level, patience_s, target.max_abandon)
-
-
-# -- (a) Erlang per interval ------------------------------------------------------------
-
-
-def erlang_plan(scenario: Scenario, target: Target) -> list[int]:
-    """(a) Erlang A (or C) per interval on first contacts and nominal handling."""
-    handle, patience = scenario.nominal_handle_s, patience_mean_s(scenario)
-    return [_staff(rate, handle, patience, target) for rate in first_contact_rates(scenario)]
-
-
-# -- (b) Erlang adjusted for failure demand -------------------------------------------
-
-
-def adjusted_plan(scenario: Scenario, target: Target, max_iterations: int = 100) -> list[int]:
-    """(b) Erlang A per interval on the load the failure demand implies, with the redial
-    fixed point (see the module's description)."""
-    fd = failure_demand(scenario)
-    redial = mix_redial_prob(patience_classes(scenario)) if fd.patience_s is not None else 0.0
-    plan = []
-    for first, n in zip(first_contact_rates(scenario), erlang_plan(scenario, target)):
-        rate = first * fd.contacts
-        n = _staff(rate, fd.handle_s, fd.patience_s, target)
-        for _ in range(max_iterations):
-            if redial == 0.0 or n == 0:
-                break
-            p_ab = analytic.metrics(n, rate, fd.handle_s, target.answer_s, fd.patience_s).abandon_rate
-            offered = rate / (1.0 - redial * p_ab)
-            n_next = _staff(offered, fd.handle_s, fd.patience_s, target)
-            if n_next <= n:
-                break
-            n = n_next
-        plan.append(n)
-    return plan
-
-
-# -- simulation ---------------------------------------------------------------------------
-
-
-def _with_plan(scenario: Scenario, plan) -> Scenario:
-    """The scenario with ``plan`` (agents per open interval) on every open day."""
-    plan = [int(v) for v in plan]
-    staffing = plan[0] if len(set(plan)) == 1 else plan
-    if scenario.agents.staffing_by_weekday is not None:  # the plan replaces every weekday's
-        data = scenario.to_dict()
-        del data["agents"]["staffing_by_weekday"]
-        scenario = Scenario.from_dict(data)
-    return scenario.replace({"shifts": [], "agents.staffing": staffing, "agents.scale": 1.0})
-
-
-def _per_interval(scenario: Scenario, counters: dict, names: tuple) -> dict:
-    """Each counter summed over the reported days on which the interval is open, per open
-    interval of the widest day."""
-    ipd, open_idx = scenario.intervals_per_day, scenario.open_intervals
-    days = _reported_open_days(scenario)
-    rows = np.array([d * ipd + j for d in days for j in open_idx]).reshape(len(days), len(open_idx))
-    closed = np.array([[j not in scenario.open_intervals_on(d) for j in open_idx] for d in days]).reshape(rows.shape)
-    if closed.any():  # days with shorter hours: their closed intervals (close-out) are left out
-        return {name: np.where(closed, 0.0, np.asarray(counters[name], dtype=float)[rows]).sum(axis=0) for name in names}
-    return {name: np.asarray(counters[name], dtype=float)[rows].sum(axis=0) for name in names}
-
-
-_NEEDED = ("offered", "answered", "answered_in_target", "abandoned", "handle_s", "busy_s", "staffed_s")
-
-
-def _simulate_plan(scenario: Scenario, plan, replications: int, seed: int) -> list[dict]:
-    s = _with_plan(scenario, plan)
-    return [_per_interval(s, run_replication(s, seed, r), _NEEDED) for r in range(replications)]
-
-
-def evaluate_plan(scenario: Scenario, plan, replications: int = 10, seed: int | None = None) -> pd.DataFrame:
-    """Simulate ``plan`` (agents per open interval) and return per interval the service
-    level and abandonment rate with 95% intervals over replications, and the offered
-    load measured (Erlangs)."""
-    seed = scenario.simulation.seed if seed is None else seed
-    runs = _simulate_plan(scenario, plan, replications, seed)
-    return _plan_table(scenario, plan, runs)
-
-
-def _plan_table(scenario: Scenario, plan, runs: list[dict]) -> pd.DataFrame:
-    sl = np.array([metric("service_level", r) for r in runs])
-    ab = np.array([metric("abandon_rate", r) for r in runs])
-    sl_mean, sl_low, sl_high = confidence_interval(sl)
-    ab_mean, _, _ = confidence_interval(ab)
-    load, _ = _offered_load(scenario, runs)
-    minutes = scenario.simulation.interval_minutes
-    starts = [f"{(j * minutes) // 60:02d}:{(j * minutes) % 60:02d}" for j in scenario.open_intervals]
-    return pd.DataFrame({
-        "interval": starts, "agents": [int(v) for v in plan], "offered_load": load,
-        "service_level": sl_mean, "sl_ci_low": np.clip(sl_low, 0, 1), "sl_ci_high": np.clip(sl_high, 0, 1),
-        "abandon_rate": ab_mean,
-    })
-
-
-def _offered_load(scenario: Scenario, runs: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Offered load per open interval (Erlangs): the time-average number of busy agents
-    plus the work the abandoning callers would have brought, averaged over replications;
-    and the mean handling time of the interval's answered contacts."""
-    days = np.array([len(on) for on in _open_days_by_interval(scenario)], dtype=float)
-    span = np.maximum(days, 1.0) * scenario.interval_s  # the time the interval is open over the reported days
-    busy = np.mean([r["busy_s"] for r in runs], axis=0)
-    handle = metric("aht_s", {k: np.sum([r[k] for r in runs], axis=0) for k in ("handle_s", "answered")})
-    handle = np.where(np.isnan(handle), scenario.nominal_handle_s, handle)
-    abandoned = np.mean([r["abandoned"] for r in runs], axis=0)
-    return (busy + abandoned * handle) / span, handle
-
-
-@dataclass(frozen=True)
-class IterativeResult:
-    plan: list  # the settled staffing per open interval
-    iterations: list  # the plans simulated, the first being the generous start
-    converged: bool
-
-
-def effective_load(n: int, service_level: float, handle_s: float, patience_s: float | None, target_s: float) -> float:
-    """The offered load (Erlangs) at which the stationary Erlang A (or C) queue with ``n``
-    agents has the given service level: what an interval "behaves like"."""
-    def sl(m: float) -> float:
-        if patience_s is None and m >= n:
-            return 0.0
-        return analytic.metrics(n, m / handle_s * 3600.0, handle_s, target_s, patience_s).service_level
-
-    lo, hi = 0.0, max(1.0, float(n))
-    while sl(hi) > service_level:
-        lo, hi = hi, 2.0 * hi
-        if hi > 1e7:
-            return hi
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if sl(mid) > service_level else (lo, mid)
-        if hi - lo < 1e-6 * hi:
-            break
-    return 0.5 * (lo + hi)
-
-
-def _rejects_formula(runs, plan, load, handle, patience, target: Target) -> tuple[np.ndarray, list[bool]]:
-    """Per interval: the measured service level, and whether it rejects the stationary
-    formula at the measured load (the formula's value lies outside its 95% interval over
-    replications)."""
-    sl, low, high = confidence_interval(np.array([metric("service_level", r) for r in runs]))
-    rejects = []
-    for m, q, lo, hi, n, h in zip(load, sl, low, high, plan, handle):
-        if m > 0 and n > 0 and 0.0 < q < 1.0:
-            predicted = analytic.metrics(n, m / h * 3600.0, h, target.answer_s, patience).service_level if (patience is not None or m < n) else 0.0
-            rejects.append(not lo <= predicted <= hi)
-        else:
-            rejects.append(False)
-    return sl, rejects
-
-
-def iterative_plan(
-    scenario: Scenario,
-    target: Target,
-    replications: int = 10,
-    seed: int | None = None,
-    max_iterations: int = 20,
-) -> IterativeResult:
-    """(c) The iterative staffing algorithm (see the module's description)."""
-    seed = scenario.simulation.seed if seed is None else seed
-    patience = patience_mean_s(scenario)
-    start = [int(math.ceil(1.5 * n + 3)) for n in adjusted_plan(scenario, target)]
-    plans, plan, calibrating = [start], start, False
-    history: dict[int, list] = {}  # interval -> [(agents, measured service level)] while calibrating
-    for _ in range(max_iterations):
-        runs = _simulate_plan(scenario, plan, replications, seed)
-        load, handle = _offered_load(scenario, runs)
-        new = [_staff(m / h * 3600.0, h, patience, target) if m > 0 else 0 for m, h in zip(load, handle)]
-        if calibrating:
-            sl, rejects = _rejects_formula(runs, plan, load, handle, patience, target)
-            for k, (n, q) in enumerate(zip(plan, sl)):
-                if rejects[k] or k in history:
-                    history.setdefault(k, []).append((n, float(q)))
-                    new[k] = _calibrate(history[k], handle[k], patience, target)
-        plans.append(new)
-        settled = max(abs(a - b) for a, b in zip(new, plan)) <= 1
-        plan = new
-        if settled:
-            if calibrating:
-                return IterativeResult(plan, plans, True)
-            calibrating = True
-    return IterativeResult(plan, plans, False)
-
-
-def _calibrate(history: list, handle: float, patience: float | None, target: Target) -> int:
-    """Next staffing of an interval the stationary formula does not describe: a secant
-    step on its measured service level against agents once two levels have been
-    simulated, else the staffing for its effective load."""
-    n, sl = history[-1]
-    earlier = [(m, q) for m, q in history[:-1] if m != n]
-    if earlier:
-        m, q = earlier[-1]
-        slope = (sl - q) / (n - m)
-        if slope > 1e-4:
-            step = (target.level - sl) / slope
-            return max(0, int(math.ceil(n + max(-0.5 * n, min(step, 0.5 * n + 5)))))
-    if not 0.0 < sl < 1.0:
-        return n
-    return _staff(effective_load(n, sl, handle, patience, target.answer_s) / handle * 3600.0, handle, patience, target)
+STAFF_TABLE_FILE = FileKind("staffing table", (".csv",), (
+    "interval", "calls_per_hour", "offered_load",
+    *(f"{prefix}{name}" for name in PLANS for prefix in _COLUMNS),
+    "departure"))
 
 
 @dataclass(frozen=True)
@@ -353,6 +84,7 @@ def flat_staffing(
     replications: int = 10,
     max_replications: int = 80,
     seed: int | None = None,
+    progress=None,
 ) -> FlatResult:
     """The fewest agents, the same in every interval, that meet the target in simulation.
 
@@ -361,6 +93,7 @@ def flat_staffing(
     until the 95% interval of its service level (and, with ``max_abandon``, of its
     abandonment rate) lies on one side of the target, at most ``max_replications``
     (then the mean decides). All levels use the same seed (common random numbers).
+    ``progress``, if given, is told of each replication as :class:`PlanRuns` tells it.
     """
     seed = scenario.simulation.seed if seed is None else seed
     tried: dict[int, tuple] = {}
@@ -373,9 +106,13 @@ def flat_staffing(
         verdict: list = []
 
         def run_to(reps: int) -> None:
+            if progress is not None:
+                progress.grow(progress.total + reps - len(runs))
             for r in range(len(runs), reps):
                 sums = _per_interval(s, run_replication(s, seed, r), ("offered", "answered_in_target", "abandoned"))
                 runs.append({k: float(v.sum()) for k, v in sums.items()})
+                if progress is not None:
+                    progress.update(1)
 
         def decided(reps: int) -> tuple[bool, float]:
             sl = np.array([float(metric("service_level", r)) for r in runs])
@@ -432,39 +169,121 @@ def staff(
     replications: int = 10,
     seed: int | None = None,
     max_iterations: int = 20,
+    alpha: float = 0.05,
+    max_replications: int | None = None,
+    progress=None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Run the three methods and simulate each plan (common random numbers).
+    """Run the three methods and simulate each plan (common random numbers), on as many
+    replications as the simulated plan's search used, numbered after them.
 
-    Returns a table with one row per open interval (``interval``, first-contact
-    ``calls_per_hour``, and for each method ``erlang``, ``adjusted``, ``simulated``:
-    its agents and the service level it achieves, ``sl_erlang`` ...) and a dict with
-    the summary per method: agent hours per open day (averaged over the reported open
-    days, each with its own hours), service level over the day, and for the simulation
-    method the iterations and whether they settled.
+    Returns a table with one row per open interval (:data:`STAFF_TABLE_FILE`:
+    ``interval``, first-contact ``calls_per_hour``, the ``offered_load`` measured with the
+    simulated plan in Erlangs, and for each method ``erlang``, ``adjusted``,
+    ``simulated``: its agents, the service level it achieves (``sl_erlang``) with its 95%
+    interval (``sl_low_erlang``, ``sl_high_erlang``) and the fraction abandoning
+    (``abandon_erlang``); ``departure`` says why the simulated plan leaves the adjusted one
+    there: ``misses``, ``spare`` or ``none``) and a dict with the summary per method:
+    agent hours per open day (averaged over the reported open days, each with its own
+    hours), service level and abandonment over the day with their 95% intervals, and for
+    the simulated plan how its search went (:func:`trust`). ``alpha`` and
+    ``max_iterations`` are :func:`iterative_plan`'s. With ``max_replications``, the
+    replications are doubled, up to it, while the search has not settled, its check of the
+    intervals it kept is coarser than one agent in the typical interval, or its plan misses
+    the target significantly on the replications it did not use (which then join the
+    search's). ``progress`` is told of each replication simulated (see :class:`PlanRuns`).
     """
     seed = scenario.simulation.seed if seed is None else seed
+    runs = PlanRuns(scenario, seed, progress)
     plans = {"erlang": erlang_plan(scenario, target), "adjusted": adjusted_plan(scenario, target)}
-    isa = iterative_plan(scenario, target, replications, seed, max_iterations)
+    # at least: the adjusted plan and one fewer, then the formula's plans judged
+    runs.foresee((2 + len({tuple(p) for p in plans.values()})) * replications)
+    reps, most = replications, max(replications, max_replications or replications)
+    while True:
+        isa = iterative_plan(scenario, target, reps, seed, max_iterations, alpha, runs)
+        missed = _missed(runs.runs(isa.plan, reps, first=reps), isa.plan, target, alpha)
+        if (isa.converged and isa.resolved and not missed) or reps >= most:
+            break
+        reps = min(most, 2 * reps)  # the replications just judged on join the search's
     plans["simulated"] = isa.plan
-    table = pd.DataFrame({
-        "interval": [f"{(j * scenario.simulation.interval_minutes) // 60:02d}:{(j * scenario.simulation.interval_minutes) % 60:02d}" for j in scenario.open_intervals],
-        "calls_per_hour": first_contact_rates(scenario),
-    })
+    runs.expect(len({tuple(p) for p in plans.values()} - {tuple(isa.plan)}) * reps)
+    table = pd.DataFrame({"interval": interval_starts(scenario), "calls_per_hour": first_contact_rates(scenario)})
     summary = {}
+    for name, plan in plans.items():
+        judged = runs.runs(plan, reps, first=reps)  # replications the search did not see
+        evaluated = _plan_table(scenario, plan, judged)
+        for prefix, column in _COLUMNS.items():
+            table[f"{prefix}{name}"] = evaluated[column]
+        summary[name] = _day(scenario, plan, judged)
+    table["offered_load"] = evaluated["offered_load"]
+    table["departure"] = [isa.departures.get(k, "none") for k in range(len(table))]
+    table = table[list(STAFF_TABLE_FILE.csv_header)]
+    summary["simulated"].update(trust(isa, table["interval"].tolist(), missed))
+    return table, summary
+
+
+def _day(scenario: Scenario, plan, judged: list[dict]) -> dict:
+    """A plan over the day: agent hours per open day (averaged over the reported open days,
+    each with its own hours), and the service level and abandonment of the day's contacts
+    with their 95% intervals over the replications ``judged``."""
     hours = scenario.interval_s / 3600.0
     open_on = [len(on) for on in _open_days_by_interval(scenario)]
     n_days = len(_reported_open_days(scenario))
-    for name, plan in plans.items():
-        runs = _simulate_plan(scenario, plan, replications, seed)
-        evaluated = _plan_table(scenario, plan, runs)
-        table[name] = evaluated["agents"]
-        table[f"sl_{name}"] = evaluated["service_level"]
-        day_sl = np.array([metric("service_level", {k: v.sum() for k, v in r.items()}) for r in runs])
-        mean, low, high = confidence_interval(day_sl)
-        per_day = sum(plan) * hours if min(open_on) == n_days else sum(n * k for n, k in zip(plan, open_on)) * hours / n_days
-        summary[name] = {"agent_hours_per_day": float(per_day), "service_level": float(mean),
-                         "ci_low": float(low), "ci_high": float(high)}
-    table["offered_load"] = evaluated["offered_load"]
-    table = table[list(STAFF_TABLE_FILE.csv_header)]
-    summary["simulated"].update({"iterations": len(isa.iterations) - 1, "settled": isa.converged})
-    return table, summary
+    day = [{k: r[k].sum() for k in ("offered", "answered_in_target", "abandoned")} for r in judged]
+    sl = metric_interval("service_level", np.array([metric("service_level", r) for r in day]))
+    ab = metric_interval("abandon_rate", np.array([metric("abandon_rate", r) for r in day]))
+    return {"agent_hours_per_day": float(sum(n * k for n, k in zip(plan, open_on)) * hours / n_days),
+            "service_level": float(sl[0]), "ci_low": float(sl[1]), "ci_high": float(sl[2]),
+            "abandon_rate": float(ab[0]), "abandon_ci_low": float(ab[1]), "abandon_ci_high": float(ab[2])}
+
+
+def _missed(judged: list[dict], plan, target: Target, alpha: float) -> list[int]:
+    """The intervals where ``plan`` misses the target significantly on the replications
+    ``judged`` (Holm over the intervals with agents, at ``alpha``)."""
+    p = below(estimate(judged, "service_level"), target.level)
+    if target.max_abandon is not None:
+        p = np.minimum(1.0, 2.0 * np.minimum(p, above(estimate(judged, "abandon_rate"), target.max_abandon)))
+    staffed = [k for k, n in enumerate(plan) if n > 0]
+    return [k for k, hit in zip(staffed, holm(p[staffed], alpha)) if hit] if staffed else []
+
+
+def trust(isa: IterativeResult, intervals: list[str], missed: list[int] = ()) -> dict:
+    """How the simulated plan's search went, for a planner to judge the plan by:
+    ``iterations`` (plans simulated after the analytic one), ``settled``, ``replications``
+    per plan, ``alpha``, the intervals it changed because the adjusted level misses the
+    target there (``misses``) or has an agent to spare (``spare``), the number of
+    intervals it kept and tested (``kept``), the ``resolution`` of that check (agents,
+    the median over those intervals: the smallest departure it would have seen) and its
+    ``worst_resolution``, ``replications_for_one_agent``; the intervals where the plan
+    misses the target significantly on replications the search did not use (``missed``,
+    from :func:`staff`); and ``warnings``, one sentence each, where the replications were
+    too few for a trustworthy plan."""
+    finite = isa.resolution_values()
+    typical = isa.typical_resolution
+    doc = {
+        "iterations": len(isa.iterations) - 1, "settled": isa.converged, "replications": isa.replications, "alpha": isa.alpha,
+        "misses": [intervals[k] for k, why in sorted(isa.departures.items()) if why == MISSES],
+        "spare": [intervals[k] for k, why in sorted(isa.departures.items()) if why == SPARE],
+        "kept": isa.tested, "resolution": typical if typical is not None and math.isfinite(typical) else None,
+        "worst_resolution": max(finite, default=None),
+        "replications_for_one_agent": isa.replications_for_one_agent,
+        "missed": [intervals[k] for k in missed],
+        "warnings": [],
+    }
+    if not isa.converged:
+        doc["warnings"].append(f"the simulated plan did not settle in {doc['iterations']} iterations; the levels of the intervals it "
+                               "changed may still be moving: give more replications")
+    if not isa.resolved:
+        more = isa.replications_for_one_agent
+        seen = (f"only to about {typical:.1f} agents (the smallest departure it would see in the typical interval"
+                + (f"; {max(finite):.1f} in the worst" if finite and max(finite) > typical else "") + ")") if math.isfinite(typical) else \
+            "not at all (one agent fewer changed nothing it could measure in the typical interval)"
+        doc["warnings"].append(
+            f"with {isa.replications} replications the simulation checks the adjusted Erlang level of the {isa.tested} intervals it "
+            f"kept {seen}" + (f": about {more:,} replications (or proportionally more simulated days) would check it to one agent" if more else ""))
+    if missed:
+        shown = ", ".join(doc["missed"][:6]) + (" ..." if len(missed) > 6 else "")
+        doc["warnings"].append(
+            f"on replications its search did not use, the simulated plan misses the target significantly in {len(missed)} "
+            f"interval{'s' if len(missed) > 1 else ''} ({shown}): the replications it used were too few to see "
+            f"{'them' if len(missed) > 1 else 'it'}; give more")
+    return doc

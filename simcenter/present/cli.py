@@ -328,13 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_args(st)
     st.add_argument("--target", required=True, help="service-level target as LEVEL/SECONDS, e.g. 0.8/20")
     st.add_argument("--max-abandon", type=float, help="also require abandonment rate <= this")
-    st.add_argument("--replications", type=int, help="replications per simulation (default: simulation.replications)")
+    st.add_argument("--replications", type=int, help="replications per simulated plan (default: simulation.replications)")
+    st.add_argument("--max-replications", type=int, metavar="N", help="double the replications, up to N, while the simulated plan has "
+                    "not settled, its check of the typical interval is coarser than one agent, or it misses the target on fresh "
+                    "replications (default: --replications, none added)")
     st.add_argument("--seed", type=int, help="root seed (default: simulation.seed)")
     st.add_argument("--flat", action="store_true", help="also find the fewest agents for a flat plan, by bisection in simulation")
     st.add_argument("--queue-target", action="append", metavar="QUEUE=LEVEL/SECONDS",
                     help="with [[agent_groups]]: this queue's own target level (repeatable; the seconds must equal --target's)")
     st.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     st.add_argument("--out", metavar="FILE", help="write the per-interval table as CSV (with [[agent_groups]]: agents per group)")
+    st.add_argument("--quiet", action="store_true", help="no progress on stderr; the last line still says what was written where")
     st.set_defaults(func=cmd_staff)
 
     from .figures import KINDS
