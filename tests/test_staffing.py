@@ -152,7 +152,6 @@ def test_staff_shows_progress_on_a_terminal_and_quiet_silences_it(tmp_path):
     assert "simulated replications" not in quiet and "staff: printed the per-interval plan (48 intervals)" in quiet, quiet
 
 
-@pytest.mark.slow
 def test_the_simulated_plan_leaves_erlang_where_the_load_lags_a_peak():
     """A small peak: 300 calls an hour, 1200 for an hour, then 300 again, 3-minute calls.
     After the peak the arrival rate has fallen but its calls are still in hand: Erlang's

@@ -56,6 +56,10 @@ def _one_queue(args) -> int:
     reps, inputs = _replications(args, scenario)
     _check_int("--max-replications", args.max_replications, reps, 100_000)
     most = args.max_replications or reps
+    if most > reps:
+        from ..run.runner import check_run
+
+        check_run(scenario, most)
     if args.out:
         check_file(args.out, STAFF_TABLE_FILE, "--out", inputs)
     with Progress(0, "staff: simulated replications", "replication", quiet=args.quiet) as bar:
